@@ -1,0 +1,33 @@
+"""nbgrader configuration for this course: run nbgrader's commands from the repository root.
+
+solutions/  nbgrader's source directory (instructor versions: solutions + hidden tests)
+exercises/  nbgrader's release directory (student versions; generated, never edited by hand)
+grading/    everything produced by grading (submitted, autograded, feedback, gradebook); git-ignored
+"""
+
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = here
+c.CourseDirectory.course_id = "newslit"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
+c.CourseDirectory.solution_directory = "grading/solution"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]
+
+
+# Feedback shows each item's verdict and explanation, never the hidden tests (the key).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
+c.Execute.timeout = 30

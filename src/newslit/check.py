@@ -1,0 +1,61 @@
+"""Student-side checks printed by the visible part of test cells: complete? valid? recorded?
+
+They never reveal correctness of assessed items and never raise.
+"""
+
+from __future__ import annotations
+
+from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_number
+from newslit.widgets import unrecorded
+
+_NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number}
+
+
+def check_answer(answers, item: str, kind: str = "label", qid: str | None = None) -> None:
+    """Print whether ``answers[item]`` is present and well-formed (not whether it is right)."""
+    pending = unrecorded(qid) if qid else []
+    if item in pending:
+        print(f"⚠ {item}: you changed this in the widgets but did not re-run the form cell: "
+              "that click is NOT RECORDED and will not be graded.")
+    if not isinstance(answers, dict):
+        print(f"{item}: no answers recorded yet (run the form cell above)." if answers is None else
+              f"{item}: answers must be a dict like {{'{item}': ...}}, not {type(answers).__name__}.")
+        return
+    if item not in answers or answers[item] in (None, ""):
+        print(f"{item}: not answered yet.")
+        return
+    normalize = _NORMALIZE.get(kind)
+    try:
+        if normalize:
+            normalize(answers[item])
+    except AnswerError as err:
+        print(f"{item}: ✘ {err}")
+        return
+    print(f"{item}: answered ({answers[item]!r}). Correctness is shown in your graded feedback.")
+
+
+def summary(answers, items, qid: str, kind: str = "label") -> None:
+    """A before-you-submit overview: unanswered, invalid and unrecorded items of one form."""
+    pending = unrecorded(qid)
+    answers = answers if isinstance(answers, dict) else {}
+    normalize = _NORMALIZE.get(kind, lambda v: v)
+    missing, invalid = [], []
+    for item in items:
+        if answers.get(item) in (None, ""):
+            missing.append(item)
+            continue
+        try:
+            normalize(answers[item])
+        except AnswerError:
+            invalid.append(item)
+    extra = [k for k in answers if k not in items]
+    lines = []
+    if pending:
+        lines.append(f"⚠ NOT RECORDED (re-run the form cell): {', '.join(pending)}")
+    if missing:
+        lines.append(f"Not answered: {', '.join(missing)}")
+    if invalid:
+        lines.append(f"Not valid answers: {', '.join(invalid)}")
+    if extra:
+        lines.append(f"Unknown item ids (ignored by the grader): {', '.join(map(repr, extra))}")
+    print("\n".join(lines) if lines else f"{qid}: all {len(items)} items answered and recorded.")

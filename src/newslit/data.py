@@ -1,0 +1,249 @@
+"""The one place course data is found, loaded and validated.
+
+Every table is a tidy CSV described in ``data/README.md``. ``load(name)`` returns a pandas
+DataFrame after checking the header, required fields, enumerations, unique ids, and that
+every span is the exact substring of the article at its offsets. Problems raise
+``DataError`` naming the file, the row (as numbered in a spreadsheet, header = row 1) and
+the field.
+
+Answer keys for assessed items live in ``data/key/`` in the course repository only; they are
+not shipped in the installed package. ``load(name, with_key=True)`` merges them in and needs
+the repository (pass ``root`` or run inside it).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+LABELS = ("stated as fact", "attributed", "hedged", "denied", "opinion")
+ROLES = ("worked", "practice", "assessed")
+
+
+class DataError(ValueError):
+    """A data file breaks its schema; the message names file, row and field."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    required: bool = True
+    kind: str = "str"  # str | int | float | enum | labels | date
+    values: tuple = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    file: str
+    id_field: str
+    fields: tuple
+    span: bool = False  # has start/end/span columns checked against the article
+    answer_fields: tuple = ()  # blank for assessed rows here; filled from data/key/<file>
+    extra: dict = field(default_factory=dict)
+
+
+def _f(name, kind="str", values=(), required=True):
+    return Field(name, required, kind, tuple(values))
+
+
+EVIDENCE = ("article", "READ", "CALC", "READ+CALC", "MEM", "NOT FOUND", "UNVERIFIED")
+
+TABLES = {
+    "sentences": Table(
+        "sentences.csv", "sentence_id",
+        (_f("sentence_id"), _f("paragraph", "int"), _f("kind", "enum", ("sentence", "subheading")),
+         _f("start", "int"), _f("end", "int"), _f("text")),
+    ),
+    "claims": Table(
+        "claims.csv", "claim_id",
+        (_f("claim_id"), _f("sentence_id"), _f("start", "int"), _f("end", "int"), _f("span"),
+         _f("role", "enum", ROLES), _f("label", "enum", LABELS), _f("alternates", "labels", required=False),
+         _f("source"), _f("cue", required=False),
+         _f("cue_stance", "enum", ("endorses", "neutral", "distances", "none")),
+         _f("cue_answers", required=False), _f("explanation")),
+        span=True,
+        answer_fields=("label", "alternates", "source", "cue", "cue_stance", "cue_answers", "explanation"),
+    ),
+}
+
+
+class _Source:
+    """Where the data files are: the installed package's copy, else the repository's data/."""
+
+    @staticmethod
+    def package_dir() -> Path | None:
+        d = resources.files("newslit") / "data"
+        return Path(str(d)) if d.is_dir() else None
+
+    @staticmethod
+    def repo_dir(root: str | os.PathLike | None = None) -> Path | None:
+        candidates = [Path(root)] if root else [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]
+        for c in candidates:
+            if (c / "data" / "article.txt").is_file() and (c / "pyproject.toml").is_file():
+                return c / "data"
+        return None
+
+
+def data_dir(root=None) -> Path:
+    """The directory holding article.txt and the public tables."""
+    d = (_Source.repo_dir(root) if root else None) or _Source.package_dir() or _Source.repo_dir()
+    if d is None:
+        raise DataError("course data not found: install the newslit package or run inside the course repository")
+    return d
+
+
+def key_dir(root=None) -> Path:
+    """data/key/ of the course repository (instructor side only)."""
+    d = _Source.repo_dir(root)
+    if d is None or not (d / "key").is_dir():
+        raise DataError("answer keys are only available inside the course repository (data/key/); "
+                        "pass root= the repository folder")
+    return d / "key"
+
+
+@lru_cache(maxsize=None)
+def _article(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def article_text(root=None) -> str:
+    """The article exactly as supplied (typos kept)."""
+    return _article(str(data_dir(root) / "article.txt"))
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    if not path.is_file():
+        raise DataError(f"{path.name}: file missing from {path.parent}")
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _convert(table: Table, fname: str, row_no: int, f: Field, raw: str, where: str):
+    def fail(why):
+        raise DataError(f"{where}, row {row_no}, field '{f.name}': {why} (got {raw!r})")
+
+    if raw is None:
+        fail("missing value (row has too few columns)")
+    value = raw.strip()
+    if value != raw:
+        fail("leading or trailing whitespace")
+    if not value:
+        if f.required:
+            fail("required field is empty")
+        return ""
+    if f.kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            fail("not an integer")
+    if f.kind == "float":
+        try:
+            return float(value)
+        except ValueError:
+            fail("not a number")
+    if f.kind == "enum" and value not in f.values:
+        fail(f"unknown value; expected one of {', '.join(f.values)}")
+    if f.kind == "labels":
+        bad = [v for v in value.split("|") if v not in LABELS]
+        if bad:
+            fail(f"unknown label {bad[0]!r}; labels are {', '.join(LABELS)} separated by |")
+    if f.kind == "date":
+        try:
+            pd.Timestamp(value)
+        except ValueError:
+            fail("not a date (YYYY-MM-DD)")
+    return value
+
+
+def _check_rows(table: Table, path: Path, rows: list[dict], header: list[str], blank_ok: set[str], text: str):
+    where = f"{path.parent.name}/{path.name}"
+    expected = [f.name for f in table.fields]
+    if header != expected:
+        missing = [c for c in expected if c not in header]
+        extra = [c for c in header if c not in expected]
+        raise DataError(f"{where}, row 1 (header), field '{(missing or extra or ['order'])[0]}': "
+                        f"header must be {','.join(expected)}")
+    out, seen = [], {}
+    for i, raw in enumerate(rows, start=2):
+        rec = {}
+        for f in table.fields:
+            relaxed = Field(f.name, False, f.kind, f.values) if f.name in blank_ok(raw) else f
+            rec[f.name] = _convert(table, path.name, i, relaxed, raw.get(f.name), where)
+        rid = rec[table.id_field]
+        if rid in seen:
+            raise DataError(f"{where}, row {i}, field '{table.id_field}': duplicate id {rid!r} (first at row {seen[rid]})")
+        seen[rid] = i
+        if table.span and text is not None:
+            s, e = rec["start"], rec["end"]
+            if not (0 <= s < e <= len(text)) or text[s:e] != rec["span"]:
+                raise DataError(f"{where}, row {i}, field 'span': not the exact article text at "
+                                f"offsets {s}-{e} (article has {text[s:e]!r})")
+        out.append(rec)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
+    table = TABLES[name]
+    d = Path(directory)
+    text = _article(str(d / "article.txt"))
+    path = d / table.file
+    header, rows = _read_rows(path)
+    answers = set(table.answer_fields)
+
+    def blank_ok(raw):  # assessed rows carry no answers in the public file
+        return answers if raw.get("role") == "assessed" else set()
+
+    recs = _check_rows(table, path, rows, header, blank_ok, text)
+    where = f"{path.parent.name}/{path.name}"
+    for i, rec in enumerate(recs, start=2):
+        if rec.get("role") == "assessed":
+            leaked = [a for a in table.answer_fields if rec[a] != ""]
+            if leaked:
+                raise DataError(f"{where}, row {i}, field '{leaked[0]}': assessed items keep their answers "
+                                f"in data/key/{table.file}, not in the public file")
+    if with_key:
+        kpath = Path(with_key) / table.file
+        kfields = (table.fields[[f.name for f in table.fields].index(table.id_field)],) + tuple(
+            f for f in table.fields if f.name in answers)
+        ktable = Table(table.file, table.id_field, kfields)
+        kheader, krows = _read_rows(kpath)
+        keys = {r[table.id_field]: r for r in _check_rows(ktable, kpath, krows, kheader, lambda r: set(), None)}
+        assessed = {r[table.id_field] for r in recs if r.get("role") == "assessed"}
+        for j, kid in enumerate(keys, start=2):
+            if kid not in assessed:
+                raise DataError(f"key/{table.file}, row {j}, field '{table.id_field}': {kid!r} is not an assessed item")
+        for i, rec in enumerate(recs, start=2):
+            rid = rec[table.id_field]
+            if rid in assessed:
+                if rid not in keys:
+                    raise DataError(f"{where}, row {i}, field '{table.id_field}': assessed item {rid!r} has no row in key/{table.file}")
+                rec.update({a: keys[rid][a] for a in table.answer_fields})
+    df = pd.DataFrame.from_records(recs, columns=[f.name for f in table.fields])
+    return df.set_index(table.id_field, drop=False)
+
+
+def load(name: str, root=None, with_key: bool = False) -> pd.DataFrame:
+    """Load and validate one table (a copy, safe to modify). ``with_key`` needs the repository."""
+    if name not in TABLES:
+        raise DataError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
+    if with_key:
+        k = key_dir(root)
+        return _load(name, str(k.parent), str(k)).copy()
+    return _load(name, str(data_dir(root)), None).copy()
+
+
+def validate_all(root=None, with_key: bool = True) -> dict[str, int]:
+    """Load every table (with keys where the repository has them); returns row counts."""
+    counts = {}
+    for name in TABLES:
+        counts[name] = len(load(name, root=root, with_key=with_key and bool(TABLES[name].answer_fields)))
+    return counts

@@ -1,0 +1,225 @@
+"""Answer forms built from ipywidgets that record their answers in the notebook's own source.
+
+How recording works (the "self-recording literal"): a form cell looks like
+
+    labels = ask("ex1-labels", ITEMS, recorded=None)
+
+The student clicks, then re-runs the cell (Shift+Enter). On that run the form writes the
+clicked answers into the cell itself, replacing ``recorded=None`` with a dict literal, so the
+answers live in the saved ``.ipynb``: nbgrader grades them from the file alone, and they survive
+a kernel restart, Run All and a page reload. Until the re-run, the form says loudly that the
+clicks are NOT RECORDED YET. Students may also type or edit the dict by hand: an edited literal
+always wins over older clicks.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ipywidgets as w
+from IPython import get_ipython
+from IPython.display import display
+
+from newslit.answers import Check
+
+CHOOSE = "— choose —"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question in a form: a choice among ``options`` or a free ``text``/``number`` entry."""
+
+    id: str
+    prompt: str  # HTML shown above the control
+    kind: str = "choice"  # "choice" | "text" | "number"
+    options: tuple = ()
+    placeholder: str = ""
+
+
+def grading_run() -> bool:
+    """True while nbgrader executes the notebook (autograde / validate)."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+class Form:
+    """The widgets of one question; ``values()`` are the answers currently shown."""
+
+    def __init__(self, qid: str, items: list[Item], recorded: dict, feedback: Callable | None):
+        self.qid, self.items, self.feedback = qid, list(items), feedback
+        self.controls, self.notes = {}, {}
+        rows = []
+        for item in self.items:
+            control = self._control(item, recorded.get(item.id))
+            note = w.HTML()
+            control.observe(lambda change, i=item.id: self._changed(i), names="value")
+            self.controls[item.id], self.notes[item.id] = control, note
+            rows.append(w.VBox([w.HTML(item.prompt), control, note],
+                               layout=w.Layout(margin="0 0 12px 0")))
+        self.status = w.HTML()
+        self.box = w.VBox([*rows, self.status])
+        self.box.add_class(f"nl-form-{qid}")
+        self.initial = self.values()
+        self.invalid = {k: v for k, v in recorded.items() if k in self.controls and self._shown(k) != v}
+        for item in self.items:
+            self._note(item.id)
+        self._update_status()
+
+    def _control(self, item: Item, value):
+        if item.kind == "choice":
+            c = w.Dropdown(options=[(CHOOSE, "")] + [(o, o) for o in item.options],
+                           value=value if value in item.options else "", layout=w.Layout(width="max-content"))
+        else:
+            text = "" if value is None else str(value)
+            c = w.Text(value=text, placeholder=item.placeholder, continuous_update=True,
+                       layout=w.Layout(width="40ch"))
+        c.add_class(f"nl-{self.qid}-{item.id}")
+        return c
+
+    def _shown(self, item_id):
+        v = self.controls[item_id].value
+        if v in ("", None):
+            return None
+        item = next(i for i in self.items if i.id == item_id)
+        if item.kind == "number":
+            try:
+                return float(v.replace(",", "")) if isinstance(v, str) else v
+            except ValueError:
+                return v
+        return v
+
+    def values(self) -> dict:
+        return {i.id: self._shown(i.id) for i in self.items if self._shown(i.id) is not None}
+
+    def changed(self) -> list[str]:
+        now = self.values()
+        return [i.id for i in self.items if now.get(i.id) != self.initial.get(i.id)]
+
+    def _changed(self, item_id):
+        self._note(item_id)
+        self._update_status()
+
+    def _note(self, item_id):
+        value = self._shown(item_id)
+        if item_id in self.invalid and value is None:
+            self.notes[item_id].value = _msg("warn", f"The recorded answer {self.invalid[item_id]!r} is not one "
+                                             "of the options; choose again or fix it in the cell.")
+            return
+        if self.feedback is None or value is None:
+            self.notes[item_id].value = ""
+            return
+        check, why = self.feedback(item_id, value)
+        tone = {"correct": "good", "accepted": "good"}.get(check.status, "bad" if check.status == "wrong" else "warn")
+        self.notes[item_id].value = _msg(tone, check.message + (f" — {html.escape(why)}" if why else ""))
+
+    def _update_status(self):
+        pending = self.changed()
+        answered = len(self.values())
+        if pending:
+            self.status.value = _msg("bad", f"<b>⚠ NOT RECORDED YET</b>: {len(pending)} change(s) "
+                                     f"({', '.join(pending)}). Re-run this cell (Shift+Enter) to record them "
+                                     "in the notebook, then save.")
+        else:
+            self.status.value = _msg("good" if answered == len(self.items) else "info",
+                                     f"Recorded in this cell: {answered} of {len(self.items)} answered.")
+
+    def close(self):
+        self.box.close()
+        for c in (*self.controls.values(), *self.notes.values(), self.status):
+            c.close()
+
+
+_LIVE: dict[str, tuple[Form, dict]] = {}
+
+
+def _msg(tone: str, text: str) -> str:
+    colour = {"good": "#1a7f37", "bad": "#b42318", "warn": "#9a6700", "info": "#444"}[tone]
+    return f'<div role="status" style="color:{colour}">{text}</div>'
+
+
+def _as_dict(recorded, qid) -> dict:
+    if recorded is None:
+        return {}
+    if isinstance(recorded, dict):
+        return dict(recorded)
+    print(f"{qid}: recorded= must be a dict like {{'c02': 'opinion'}} or None, not "
+          f"{type(recorded).__name__}; the form starts empty.")
+    return {}
+
+
+def ask(qid: str, items: list[Item], recorded=None, feedback: Callable | None = None) -> dict:
+    """Show a form and return the recorded answers (a plain dict, graded by the hidden tests).
+
+    ``feedback(item_id, value) -> (Check, explanation)`` gives immediate feedback (practice items).
+    """
+    recorded = _as_dict(recorded, qid)
+    previous = _LIVE.pop(qid, None)
+    if previous is not None:
+        form, last_literal = previous
+        if recorded == last_literal and form.changed():
+            now = form.values()
+            for item_id in form.changed():
+                if item_id in now:
+                    recorded[item_id] = now[item_id]
+                else:
+                    recorded.pop(item_id, None)
+            _rewrite_recorded(recorded, [i.id for i in items])
+        form.close()
+    if grading_run():
+        return recorded
+    form = Form(qid, items, recorded, feedback)
+    _LIVE[qid] = (form, dict(recorded))
+    display(form.box)
+    return recorded
+
+
+def unrecorded(qid: str) -> list[str]:
+    """Items whose widgets were changed since the form cell last ran (empty when none or no form)."""
+    live = _LIVE.get(qid)
+    return live[0].changed() if live else []
+
+
+def format_literal(recorded: dict, order: list[str]) -> str:
+    keys = [k for k in order if k in recorded] + [k for k in recorded if k not in order]
+    if not keys:
+        return "None"
+    body = "".join(f"\n    {k!r}: {recorded[k]!r}," for k in keys)
+    return "{" + body + "\n}"
+
+
+def replace_recorded(source: str, literal: str) -> str | None:
+    """``source`` with the value of its ``recorded=`` keyword replaced by ``literal`` (None if absent)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "recorded":
+                    v = kw.value
+                    lines = source.splitlines(keepends=True)
+                    start = _offset(lines, v.lineno, v.col_offset)
+                    end = _offset(lines, v.end_lineno, v.end_col_offset)
+                    return source[:start] + literal + source[end:]
+    return None
+
+
+def _offset(lines, lineno, col_bytes):
+    before = sum(len(line) for line in lines[: lineno - 1])
+    return before + len(lines[lineno - 1].encode("utf-8")[:col_bytes].decode("utf-8"))
+
+
+def _rewrite_recorded(recorded: dict, order: list[str]):
+    ip = get_ipython()
+    source = ip.user_ns.get("_ih", [""])[-1] if ip else ""
+    new = replace_recorded(source, format_literal(recorded, order)) if source else None
+    if new is None:
+        print("Could not write your answers into this cell automatically. Copy this into the cell as "
+              f"recorded=...:\n{format_literal(recorded, order)}")
+        return
+    ip.set_next_input(new.rstrip("\n"), replace=True)
+    print("Your answers are now written into this cell. Save the notebook (the disk icon) to keep them.")
