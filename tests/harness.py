@@ -1,0 +1,94 @@
+"""Shared test helpers: a throw-away nbgrader course, filled-in submissions, scores.
+
+A course is a temporary copy of the repository's nbgrader_config.py, solutions/ and exercises/;
+nbgrader_config.py puts grading/ (submissions, gradebook) beside itself, so grading never
+touches the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from newslit.widgets import format_literal, replace_recorded
+
+ROOT = Path(__file__).resolve().parents[1]
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+
+
+def make_course(tmp_path: Path) -> Path:
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(ROOT / folder, course / folder)
+    return course
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    bindir = str(Path(sys.executable).parent)  # nbgrader runs alembic from PATH
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    proc = subprocess.run([*NBGRADER, *args], cwd=course, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def released(assignment: str, root: Path = ROOT) -> nbformat.NotebookNode:
+    return nbformat.read(root / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def form_cell(nb, var: str):
+    """The (unlocked) form cell that assigns ``var = ask(...)``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith(f"{var} = ") and "recorded=" in cell.source:
+            return cell
+    raise KeyError(f"no form cell for {var!r}")
+
+
+def record(nb, var: str, answers: dict | None):
+    """Write ``answers`` into the form cell as the recorded literal (what re-running after clicks does)."""
+    cell = form_cell(nb, var)
+    order = list(answers or {})
+    cell.source = replace_recorded(cell.source, format_literal(answers or {}, order))
+    return nb
+
+
+def submit(course: Path, student: str, assignment: str, nb) -> Path:
+    folder = course / "grading" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assignment}.ipynb"
+    if isinstance(nb, str | bytes):
+        path.write_bytes(nb if isinstance(nb, bytes) else nb.encode())
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def autograde(course: Path, assignment: str, *extra: str) -> subprocess.CompletedProcess:
+    """Register the assignment (generate_assignment fills the gradebook) and autograde every submission."""
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    for student_dir in (course / "grading" / "submitted").iterdir():
+        nbgrader(course, "db", "student", "add", student_dir.name)
+    return nbgrader(course, "autograde", assignment, "--force", *extra)
+
+
+def scores(course: Path, assignment: str) -> dict[str, dict[str, float | None]]:
+    """{student: {grade_id: score}} read from the course gradebook."""
+    from nbgrader.api import Gradebook
+
+    url = "sqlite:///" + str(course / "grading" / "gradebook.db")
+    out = {}
+    with Gradebook(url) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            out[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+    return out
+
+
+def total(per_item: dict[str, float | None], prefix: str = "") -> float:
+    return sum(v or 0 for k, v in per_item.items() if k.startswith(prefix))
