@@ -1,0 +1,148 @@
+"""Exercise 1 end to end: submissions graded by stock nbgrader from the .ipynb alone."""
+
+import re
+
+import nbclient
+import nbformat
+import pytest
+from harness import autograde, make_course, nbgrader, record, released, scores, submit, total
+from kernel_student import KernelStudent
+
+from newslit import data
+
+KEY = data.load("claims", with_key=True)
+ASSESSED = list(KEY.index[KEY.role == "assessed"])
+CUE_ITEMS = ["c07", "c22", "c29", "c32"]
+CUES = {c: KEY.loc[c, "cue_answers"].split("|")[0] for c in CUE_ITEMS}
+
+
+def right(cid):
+    return KEY.loc[cid, "label"]
+
+
+def wrong(cid):
+    """A label that is neither the key nor an accepted alternate."""
+    accepted = {KEY.loc[cid, "label"], *KEY.loc[cid, "alternates"].split("|")}
+    return next(label for label in data.LABELS if label not in accepted)
+
+
+def alternate_or_right(cid):
+    alts = [a for a in KEY.loc[cid, "alternates"].split("|") if a]
+    return alts[0] if alts else right(cid)
+
+
+# Documented partial answer: the first 10 labels right, the other 11 wrong; 2 of 4 cues right.
+PARTIAL_LABELS = {c: right(c) if i < 10 else wrong(c) for i, c in enumerate(ASSESSED)}
+PARTIAL_CUES = {"c07": "allegedly", "c22": "up to", "c29": "Collaborated", "c32": "said"}
+PARTIAL_SCORE = 10 + 2
+
+# Clicked in the kernel: every label right except c02 and c08 wrong; cues left blank.
+CLICKED = {c: wrong(c) if c in ("c02", "c08") else right(c) for c in ASSESSED}
+CLICKED_SCORE = len(ASSESSED) - 2
+
+
+def filled(labels=None, cues=None):
+    nb = released("ex1")
+    if labels is not None:
+        record(nb, "labels", labels)
+    if cues is not None:
+        record(nb, "cues", cues)
+    return nb
+
+
+def clicked_notebook(tmp_path):
+    """Run the release in a kernel, click every answer, re-run the form cell, return the saved notebook."""
+    nb = released("ex1")
+    student = KernelStudent(nb, tmp_path)
+    try:
+        student.run_all()
+        for cid, label in CLICKED.items():
+            student.click("ex1-labels", cid, label)
+        assert "NOT RECORDED YET" in student.status("ex1-labels")
+        student.rerun_form("labels")
+        assert "Recorded in this cell: 21 of 21" in student.status("ex1-labels")
+    finally:
+        student.close()
+    return nb
+
+
+def restarted_and_run_all(nb, tmp_path):
+    """Restart the kernel and run all, as a student would before saving again."""
+    nb = nbformat.from_dict(nb)
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ex1")
+    course = make_course(tmp)
+    clicked = clicked_notebook(tmp)
+    subs = {
+        "perfect": filled({c: right(c) for c in ASSESSED}, CUES),
+        "blank": released("ex1"),
+        "partial": filled(PARTIAL_LABELS, PARTIAL_CUES),
+        "alternates": filled({c: alternate_or_right(c) for c in ASSESSED}),
+        "variants": filled({c: f"  {right(c).upper()} " for c in ASSESSED},
+                           {c: f"“{v.title()}”" for c, v in CUES.items()}),
+        "clicked": clicked,
+        "restarted": restarted_and_run_all(clicked, tmp),
+    }
+    for student, nb in subs.items():
+        submit(course, student, "ex1", nb)
+    autograde(course, "ex1")
+    return course, scores(course, "ex1"), subs
+
+
+@pytest.mark.slow
+def test_perfect_gets_full_marks_blank_gets_zero(graded):
+    _, s, _ = graded
+    assert total(s["perfect"]) == len(ASSESSED) + len(CUE_ITEMS) == 25
+    assert total(s["blank"]) == 0
+    assert all(v is not None for k, v in s["blank"].items() if k != "trace_first")
+
+
+@pytest.mark.slow
+def test_the_documented_partial_answer_scores_exactly(graded):
+    _, s, _ = graded
+    assert total(s["partial"]) == PARTIAL_SCORE
+    assert s["partial"]["cues_c29"] == 1  # "Collaborated" matches case-insensitively
+    assert s["partial"]["cues_c22"] == 0  # "up to" is a bound, not the hedge cue
+
+
+@pytest.mark.slow
+def test_accepted_alternates_earn_credit(graded):
+    _, s, _ = graded
+    assert total(s["alternates"], "labels_") == len(ASSESSED)
+
+
+@pytest.mark.slow
+def test_case_space_and_quote_variants_of_right_answers_count(graded):
+    _, s, _ = graded
+    assert total(s["variants"]) == 25
+
+
+@pytest.mark.slow
+def test_answers_clicked_in_widgets_are_graded(graded):
+    _, s, subs = graded
+    assert total(s["clicked"]) == CLICKED_SCORE
+    assert s["clicked"]["labels_c02"] == 0 and s["clicked"]["labels_c06"] == 1
+    assert "recorded={" in next(c.source for c in subs["clicked"].cells if c.source.startswith("labels = "))
+
+
+@pytest.mark.slow
+def test_restart_and_run_all_keeps_recorded_answers(graded):
+    _, s, _ = graded
+    assert s["restarted"] == s["clicked"]
+
+
+@pytest.mark.slow
+def test_feedback_explains_without_revealing_the_hidden_tests(graded):
+    course, _, _ = graded
+    nbgrader(course, "generate_feedback", "ex1", "--force")
+    html = (course / "grading" / "feedback" / "partial" / "ex1" / "ex1.html").read_text(encoding="utf-8")
+    assert "BEGIN HIDDEN TESTS" not in html and "_grade(" not in html and '"alternates"' not in html
+    plain = re.sub(r"<[^>]+>", "", html)
+    why = KEY.loc["c19", "explanation"].split(":")[0]
+    assert "Why:" in plain and why.replace("'", "&#39;") in plain or why in plain
+    assert "✘ wrong" in plain and "✔ correct" in plain
