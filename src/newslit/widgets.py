@@ -24,8 +24,6 @@ import ipywidgets as w
 from IPython import get_ipython
 from IPython.display import display
 
-from newslit.answers import Check
-
 CHOOSE = "— choose —"
 
 
