@@ -49,6 +49,13 @@ def test_cue_matching_ignores_case_quotes_and_punctuation():
     assert check_cue("c", "up to", ["likely", "estimated"]).status == "wrong"
 
 
+def test_a_short_phrase_around_the_cue_counts_a_long_one_does_not():
+    assert check_cue("c", "later collaborated", ["collaborated"]).status == "correct"
+    assert check_cue("c", "had likely provided", ["likely"]).status == "correct"
+    assert check_cue("c", "North Korea had likely provided up to", ["likely"]).status == "wrong"
+    assert check_cue("c", "unlikely", ["likely"]).status == "wrong"
+
+
 def test_numbers_within_the_stated_tolerance_and_just_outside():
     assert check_number("n", 480, 480, 5).status == "correct"
     assert check_number("n", "485", 480, 5).status == "correct"

@@ -3,7 +3,8 @@
 Plain functions, no widgets and no notebooks. What counts as the same answer:
 - labels: case, surrounding/inner whitespace, Unicode compatibility forms (NFKC) and curly vs
   straight quotes are ignored; "fact" is accepted for "stated as fact";
-- cue words: the same normalisation, plus surrounding quotes and punctuation are dropped.
+- cue words: the same normalisation, plus surrounding quotes and punctuation are dropped; the
+  cue alone or a short phrase containing it (at most two extra words) counts.
 Anything else (a number, a list, None, an unknown word) is not a label and is reported as such.
 """
 
@@ -82,8 +83,12 @@ def check_cue(item: str, answer, accepted) -> Check:
         given = normalize_cue(answer)
     except AnswerError as err:
         return Check(item, "missing" if str(err) == "no answer yet" else "invalid", str(err))
-    if given in {normalize_cue(a) for a in accepted}:
-        return Check(item, "correct", f"'{given}' is the cue")
+    for cue in {normalize_cue(a) for a in accepted}:
+        if given == cue:
+            return Check(item, "correct", f"'{given}' is the cue")
+        # a short phrase around the cue also counts: at most two extra words
+        if len(given.split()) <= len(cue.split()) + 2 and re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", given):
+            return Check(item, "correct", f"'{given}' contains the cue '{cue}'")
     return Check(item, "wrong", f"'{given}' is not the cue word here")
 
 
