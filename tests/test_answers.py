@@ -79,5 +79,5 @@ def test_validate_answers_names_misspelt_and_missing_ids():
     problems = validate_answers({"C02": "opinion", "c06": "hedged"}, ["c02", "c06", "c07"])
     assert any("'C02' is not an item" in p and "did you mean 'c02'" in p for p in problems)
     assert any("not answered yet: c02, c07" in p for p in problems)
-    assert validate_answers([1, 2], ["c02"]) == ["answers must be a dict like {'c02': 'opinion'}, not list"]
+    assert validate_answers([1, 2], ["c02"]) == ["answers must be a dict like {'c03': 'stated as fact'}, not list"]
     assert validate_answers(None, ["c02"]) == ["no answers recorded yet"]

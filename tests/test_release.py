@@ -82,3 +82,17 @@ def test_lessons_keep_outputs_only_where_nbval_checks_them():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code" and cell["outputs"]:
                 assert "".join(cell["source"]).lstrip().startswith("# NBVAL_CHECK_OUTPUT"), path.name
+
+
+def test_no_example_pairs_an_assessed_item_with_its_key_label():
+    """Examples in text or messages must not show e.g. {'c02': 'opinion'} for an assessed claim."""
+    from newslit import data
+
+    key = data.load("claims", root=ROOT, with_key=True)
+    assessed = key[key.role == "assessed"]
+    texts = {p: p.read_text(encoding="utf-8") for p in notebooks("exercises") + sorted((ROOT / "src").rglob("*.py"))}
+    for cid, row in assessed.iterrows():
+        for accepted in [row["label"], *filter(None, row["alternates"].split("|"))]:
+            for pair in (f"'{cid}': '{accepted}'", f'\\"{cid}\\": \\"{accepted}\\"', f"'{cid}': \\\"{accepted}"):
+                for path, text in texts.items():
+                    assert pair not in text, (path.name, pair)

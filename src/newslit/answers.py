@@ -100,7 +100,7 @@ def validate_answers(answers, expected_ids) -> list[str]:
     if answers is None:
         return ["no answers recorded yet"]
     if not isinstance(answers, dict):
-        return [f"answers must be a dict like {{'c02': 'opinion'}}, not {type(answers).__name__}"]
+        return [f"answers must be a dict like {{'c03': 'stated as fact'}}, not {type(answers).__name__}"]
     expected = list(expected_ids)
     problems = []
     for k in answers:

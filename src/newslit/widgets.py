@@ -24,6 +24,8 @@ import ipywidgets as w
 from IPython import get_ipython
 from IPython.display import display
 
+from newslit.grading import plain
+
 CHOOSE = "— choose —"
 
 
@@ -141,10 +143,11 @@ def _msg(tone: str, text: str) -> str:
 def _as_dict(recorded, qid) -> dict:
     if recorded is None:
         return {}
-    if isinstance(recorded, dict):
+    if isinstance(recorded, dict) and plain(recorded):
         return dict(recorded)
-    print(f"{qid}: recorded= must be a dict like {{'c02': 'opinion'}} or None, not "
-          f"{type(recorded).__name__}; the form starts empty.")
+    what = "a dict holding something other than text or numbers" if isinstance(recorded, dict) else \
+        type(recorded).__name__
+    print(f"{qid}: recorded= must be a dict like {{'c03': 'stated as fact'}} or None, not {what}; the form starts empty.")
     return {}
 
 
@@ -154,6 +157,10 @@ def ask(qid: str, items: list[Item], recorded=None, feedback: Callable | None = 
     ``feedback(item_id, value) -> (Check, explanation)`` gives immediate feedback (practice items).
     """
     recorded = _as_dict(recorded, qid)
+    unknown = [k for k in recorded if k not in {i.id for i in items}]
+    if unknown:
+        print(f"{qid}: {', '.join(map(repr, unknown))} in recorded= is not an item of this form and is ignored "
+              f"by the grader; the items are {', '.join(i.id for i in items)}.")
     previous = _LIVE.pop(qid, None)
     if previous is not None:
         form, last_literal = previous
