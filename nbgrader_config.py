@@ -32,3 +32,14 @@ c.GenerateFeedback.preprocessors = [
 
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
+
+# nbgrader's sanitizing steps, plus one: a pasted copy of a locked cell (or any cell with broken
+# nbgrader metadata) would otherwise abort autograde for the rest of the class (docs/robustness.md).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "newslit.assign.drop_broken_nbgrader_metadata",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

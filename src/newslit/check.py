@@ -6,6 +6,7 @@ They never reveal correctness of assessed items and never raise.
 from __future__ import annotations
 
 from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_number
+from newslit.grading import plain
 from newslit.widgets import unrecorded
 
 _NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number}
@@ -20,6 +21,9 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
     if not isinstance(answers, dict):
         print(f"{item}: no answers recorded yet (run the form cell above)." if answers is None else
               f"{item}: answers must be a dict like {{'{item}': ...}}, not {type(answers).__name__}.")
+        return
+    if not plain(answers):  # made by code, not typed: its methods could raise (the grader ignores it too)
+        print(f"{item}: ✘ answers must be plain text or numbers, like {{'{item}': ...}}; re-run the form cell.")
         return
     if item not in answers or answers[item] in (None, ""):
         print(f"{item}: not answered yet.")
@@ -37,7 +41,7 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
 def summary(answers, items, qid: str, kind: str = "label") -> None:
     """A before-you-submit overview: unanswered, invalid and unrecorded items of one form."""
     pending = unrecorded(qid)
-    answers = answers if isinstance(answers, dict) else {}
+    answers = answers if isinstance(answers, dict) and plain(answers) else {}
     normalize = _NORMALIZE.get(kind, lambda v: v)
     missing, invalid = [], []
     for item in items:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class Table:
     id_field: str
     fields: tuple
     span: bool = False  # has start/end/span columns checked against the article
+    # (field, value): only rows where field == value have a span; the others leave sentence_id/start/end/span blank
+    span_when: tuple = ()
     answer_fields: tuple = ()  # blank for assessed rows here; filled from data/key/<file>
     extra: dict = field(default_factory=dict)
 
@@ -53,6 +55,19 @@ def _f(name, kind="str", values=(), required=True):
 
 
 EVIDENCE = ("article", "READ", "CALC", "READ+CALC", "MEM", "NOT FOUND", "UNVERIFIED")
+BOUNDS = ("exact", "approx", "upper", "lower", "near_below", "range", "vague")
+MEASURE_KINDS = ("count", "capacity", "target", "capability", "derived", "duration")
+MODALITIES = ("none", "could", "likely", "estimated", "conditional", "expected")
+SOURCE_TYPES = ("minister", "intelligence", "expert", "official", "outlet")
+CHECKS = ("corroborated", "refined", "contradicted", "not verified")
+# exercise 3 (lateral reading): outside reports, verdicts on claims, the article's slips
+SOURCE_EVIDENCE = ("READ", "CALC", "READ+CALC", "MEM")  # only READ/CALC rows may decide a graded item
+BEARINGS = ("corroborates", "contradicts", "refines", "does not settle", "context")
+VERDICTS = ("confirmed", "contradicted", "unverified")
+SLIP_KINDS = ("typo", "wrong word", "wrong name or credential", "reversed bound", "misattribution", "unit",
+              "overstated wording", "no slip")
+EFFECTS = ("changes the claim", "does not change the claim", "nothing to correct")
+CONFIDENCE = ("certain from the text", "verified elsewhere", "probable")
 
 TABLES = {
     "sentences": Table(
@@ -69,6 +84,46 @@ TABLES = {
          _f("cue_answers", required=False), _f("explanation")),
         span=True,
         answer_fields=("label", "alternates", "source", "cue", "cue_stance", "cue_answers", "explanation"),
+    ),
+    "estimates": Table(
+        "estimates.csv", "estimate_id",
+        (_f("estimate_id"), _f("in_article", "enum", ("yes", "no")), _f("sentence_id", required=False),
+         _f("start", "int", required=False), _f("end", "int", required=False), _f("span", required=False),
+         _f("role", "enum", ROLES, required=False), _f("quantity"), _f("value", "float", required=False),
+         _f("value_hi", "float", required=False), _f("unit"), _f("original_unit"),
+         _f("bound_words", required=False), _f("bound", "enum", BOUNDS),
+         _f("bound_alternates", "labels", BOUNDS, required=False), _f("modality", "enum", MODALITIES),
+         _f("measure_kind", "enum", MEASURE_KINDS), _f("measure_alternates", "labels", MEASURE_KINDS, required=False),
+         _f("source"), _f("source_type", "enum", SOURCE_TYPES), _f("source_chain"), _f("basis"),
+         _f("as_of", "date", required=False), _f("derived_from", required=False), _f("compare_with", required=False),
+         _f("outlet", required=False), _f("url", required=False), _f("evidence", "enum", EVIDENCE),
+         _f("check", "enum", CHECKS, required=False), _f("ref"), _f("explanation", required=False)),
+        span=True, span_when=("in_article", "yes"),
+        answer_fields=("original_unit", "bound", "bound_alternates", "measure_kind", "measure_alternates",
+                       "derived_from", "explanation"),
+    ),
+    "sources": Table(  # no article span: one row per outside report (and the claims it bears on)
+        "sources.csv", "source_id",
+        (_f("source_id"), _f("outlet"), _f("date", "date"), _f("date_basis", "enum", ("published", "event")),
+         _f("url"), _f("claims", required=False), _f("estimates", required=False), _f("role", "enum", ROLES),
+         _f("bearing", "enum", BEARINGS), _f("evidence", "enum", SOURCE_EVIDENCE), _f("paraphrase"),
+         _f("figures", required=False)),
+        answer_fields=("bearing",),
+    ),
+    "verdicts": Table(
+        "verdicts.csv", "claim_id",
+        (_f("claim_id"), _f("role", "enum", ROLES), _f("shown"), _f("verdict", "enum", VERDICTS),
+         _f("accept", "labels", VERDICTS, required=False), _f("deciding"), _f("explanation"), _f("evidence_why")),
+        answer_fields=("verdict", "accept", "deciding", "explanation", "evidence_why"),
+    ),
+    "slips": Table(
+        "slips.csv", "slip_id",
+        (_f("slip_id"), _f("start", "int"), _f("end", "int"), _f("span"), _f("role", "enum", ROLES),
+         _f("kind", "enum", SLIP_KINDS), _f("alternates", "labels", SLIP_KINDS, required=False),
+         _f("effect", "enum", EFFECTS), _f("problem"), _f("confidence", "enum", CONFIDENCE),
+         _f("evidence", required=False), _f("effect_why")),
+        span=True,
+        answer_fields=("kind", "alternates", "effect", "problem", "confidence", "evidence", "effect_why"),
     ),
 }
 
@@ -107,7 +162,7 @@ def key_dir(root=None) -> Path:
     return d / "key"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _article(path: str) -> str:
     with open(path, encoding="utf-8", newline="") as fh:
         return fh.read()
@@ -138,7 +193,7 @@ def _convert(table: Table, fname: str, row_no: int, f: Field, raw: str, where: s
     if not value:
         if f.required:
             fail("required field is empty")
-        return ""
+        return None if f.kind in ("int", "float") else ""
     if f.kind == "int":
         try:
             return int(value)
@@ -151,10 +206,11 @@ def _convert(table: Table, fname: str, row_no: int, f: Field, raw: str, where: s
             fail("not a number")
     if f.kind == "enum" and value not in f.values:
         fail(f"unknown value; expected one of {', '.join(f.values)}")
-    if f.kind == "labels":
-        bad = [v for v in value.split("|") if v not in LABELS]
+    if f.kind == "labels":  # several values separated by |: LABELS unless the field lists its own
+        allowed = f.values or LABELS
+        bad = [v for v in value.split("|") if v not in allowed]
         if bad:
-            fail(f"unknown label {bad[0]!r}; labels are {', '.join(LABELS)} separated by |")
+            fail(f"unknown label {bad[0]!r}; labels are {', '.join(allowed)} separated by |")
     if f.kind == "date":
         try:
             pd.Timestamp(value)
@@ -181,7 +237,7 @@ def _check_rows(table: Table, path: Path, rows: list[dict], header: list[str], b
         if rid in seen:
             raise DataError(f"{where}, row {i}, field '{table.id_field}': duplicate id {rid!r} (first at row {seen[rid]})")
         seen[rid] = i
-        if table.span and text is not None:
+        if table.span and text is not None and _has_span(table, rec, where, i):
             s, e = rec["start"], rec["end"]
             if not (0 <= s < e <= len(text)) or text[s:e] != rec["span"]:
                 raise DataError(f"{where}, row {i}, field 'span': not the exact article text at "
@@ -190,7 +246,20 @@ def _check_rows(table: Table, path: Path, rows: list[dict], header: list[str], b
     return out
 
 
-@lru_cache(maxsize=None)
+def _has_span(table: Table, rec: dict, where: str, row_no: int) -> bool:
+    """Whether the row carries a span; with ``span_when``, rows outside it must leave the span fields blank."""
+    if not table.span_when:
+        return True
+    name, value = table.span_when
+    wanted = rec[name] == value
+    for f in ("sentence_id", "start", "end", "span"):
+        if f in rec and (rec[f] not in ("", None)) != wanted:
+            raise DataError(f"{where}, row {row_no}, field '{f}': "
+                            + (f"required when {name} is {value!r}" if wanted else f"must be blank unless {name} is {value!r}"))
+    return wanted
+
+
+@cache
 def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
     table = TABLES[name]
     d = Path(directory)
@@ -206,7 +275,7 @@ def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
     where = f"{path.parent.name}/{path.name}"
     for i, rec in enumerate(recs, start=2):
         if rec.get("role") == "assessed":
-            leaked = [a for a in table.answer_fields if rec[a] != ""]
+            leaked = [a for a in table.answer_fields if rec[a] not in ("", None)]
             if leaked:
                 raise DataError(f"{where}, row {i}, field '{leaked[0]}': assessed items keep their answers "
                                 f"in data/key/{table.file}, not in the public file")
@@ -228,6 +297,11 @@ def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
                     raise DataError(f"{where}, row {i}, field '{table.id_field}': assessed item {rid!r} has no row in key/{table.file}")
                 rec.update({a: keys[rid][a] for a in table.answer_fields})
     df = pd.DataFrame.from_records(recs, columns=[f.name for f in table.fields])
+    for f in table.fields:  # optional numbers: blanks are missing values, ints stay ints
+        if f.kind == "int" and df[f.name].isna().any():
+            df[f.name] = df[f.name].astype("Int64")
+        elif f.kind == "float":
+            df[f.name] = df[f.name].astype(float)
     return df.set_index(table.id_field, drop=False)
 
 

@@ -28,13 +28,32 @@ def fresh():
     return importlib.import_module("newslit.grading").grade
 
 
+def plain(value, depth: int = 0) -> bool:
+    """Plain data, as a literal or a widget gives (text, numbers, None, and lists/tuples/sets/dicts of them).
+
+    Checked with ``type(...) is`` only, so no method of the value runs. Grading looks at nothing
+    else: an object made by a student's code (a dict subclass, a ``__float__``) runs no code while
+    it is graded, so it cannot read the key from the grader's frame.
+    """
+    t = type(value)
+    if value is None or t is str or t is int or t is float or t is bool or t is complex or t is bytes:
+        return True
+    if depth < 4 and (t is list or t is tuple or t is set or t is frozenset):
+        return all(plain(v, depth + 1) for v in value)
+    if depth < 4 and t is dict:
+        return all(plain(k, depth + 1) and plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
 def check(answers, item: str, key: dict) -> _answers.Check:
     """Check one item of an answers dict against its key entry."""
-    if not isinstance(answers, dict):
+    if type(answers) is not dict:
         return _answers.Check(item, "missing" if answers is None else "invalid",
                               "no answers recorded" if answers is None else
-                              f"answers must be a dict, not {type(answers).__name__}")
-    given = answers.get(item)
+                              f"answers must be a dict, not {type(answers).__name__ if plain(answers) else 'an object'}")
+    given = next((v for k, v in answers.items() if type(k) is str and k == item), None)
+    if not plain(given):
+        return _answers.Check(item, "invalid", "not an answer: give text, a number, or a list of them")
     kind = key.get("kind", "label")
     if kind == "label":
         return _answers.check_label(item, given, key["label"], tuple(key.get("alternates", ())))

@@ -1,0 +1,370 @@
+"""Instructor side: grade a whole class with nbgrader, in parallel, and check the feedback.
+
+A *course* is a folder with ``nbgrader_config.py`` (the repository itself, or a copy made by
+``newslit demo``). Its settings (directories, ``db_url``) are read with nbgrader's own config
+loader, so a course pointed at PostgreSQL works unchanged.
+
+Grading runs a few ``nbgrader autograde`` processes at once, one per worker, each given a share
+of the students (``--CourseDirectory.student_id_exclude`` lists everyone else): nbgrader's start-up
+(~2 s) is paid once per worker, not once per student. Students whose grading failed are retried
+once in a single process (a kernel port race between parallel kernels is the usual cause).
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+import nbformat
+
+from newslit import assign, data
+
+# Text that must never reach a student's feedback: hidden-test markers and the grading call.
+LEAK_MARKERS = (assign.BEGIN, assign.END, "HIDDEN TESTS", "_grade(")
+
+
+class CourseError(RuntimeError):
+    """The course folder or its gradebook is not usable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class GradeCell:
+    """One graded cell of a source notebook; ``spec`` is its newslit metadata (None: graded by hand)."""
+
+    assignment: str
+    notebook: str
+    grade_id: str
+    points: float
+    cell_type: str
+    spec: dict | None
+    source: str
+
+    @property
+    def manual(self) -> bool:
+        return self.spec is None
+
+
+class Course:
+    """A course folder and its nbgrader settings."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).resolve()
+        config_file = self.root / "nbgrader_config.py"
+        if not config_file.is_file():
+            raise CourseError(f"no nbgrader_config.py in {self.root}: run from the course root "
+                              "(the folder with nbgrader_config.py) or pass --course")
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        self.coursedir = CourseDirectory(config=config)
+        self.coursedir.root = str(self.root)
+        # nbgrader's Gradebook runs `alembic` from PATH, also in this process
+        bindir = str(Path(sys.executable).parent)
+        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+        if self.db_url.startswith("sqlite:///"):
+            Path(self.db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def db_url(self) -> str:
+        return self.coursedir.db_url
+
+    def folder(self, kind: str, assignment: str = ".", student: str = ".") -> Path:
+        """A course folder: kind is source | release | submitted | autograded | feedback."""
+        directory = getattr(self.coursedir, f"{kind}_directory")
+        return Path(os.path.normpath(self.coursedir.format_path(directory, student, assignment)))
+
+    def assignments(self) -> list[str]:
+        """Assignments with a source folder, in name order."""
+        return sorted(p.name for p in self.folder("source").iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def notebooks(self, assignment: str) -> list[Path]:
+        return sorted(self.folder("source", assignment).glob("*.ipynb"))
+
+    def submitted(self, assignment: str, patterns=("*",)) -> list[str]:
+        """Students with a submission of ``assignment`` whose id matches one of the glob ``patterns``."""
+        base = self.folder("submitted")
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir()
+                      if (p / assignment).is_dir() and any(fnmatch(p.name, pat) for pat in patterns))
+
+    def grade_cells(self, assignment: str) -> list[GradeCell]:
+        """Every graded cell of the assignment's source notebooks, in notebook order."""
+        cells = []
+        for path in self.notebooks(assignment):
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if meta.get("grade"):
+                    spec = cell.metadata.get("newslit")
+                    cells.append(GradeCell(assignment, path.stem, meta["grade_id"], float(meta["points"]),
+                                           cell.cell_type, dict(spec) if spec and "kind" in spec else None,
+                                           cell.source))
+        return cells
+
+    def key(self, cell: GradeCell) -> dict:
+        """The key of an autograded item: from data/key (the repository), else the hidden test that graded it."""
+        root = self.root if (self.root / "data" / "key").is_dir() else None
+        try:
+            return assign.key_entry(cell.spec, root=root)
+        except data.DataError:
+            return hidden_key(cell.source)
+
+
+def hidden_key(source: str) -> dict:
+    """The key literal of a hidden test's ``_grade(answers, item, {...}, points)`` call (parsed, never run)."""
+    if assign.BEGIN not in source:
+        raise CourseError("test cell has no hidden tests: run `newslit keys`")
+    block = source[source.index(assign.BEGIN):source.index(assign.END)]
+    for node in ast.walk(ast.parse(block)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_grade" and len(node.args) >= 3:
+            return ast.literal_eval(node.args[2])
+    raise CourseError("hidden test has no _grade(...) call")
+
+
+def repo_root() -> Path:
+    """The course repository (solutions/, data/key/): where the demo class and answer key come from."""
+    return data.key_dir().parent.parent
+
+
+# ---------------------------------------------------------------- running nbgrader
+
+def _env() -> dict:
+    bindir = str(Path(sys.executable).parent)  # nbgrader runs alembic from PATH
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+
+
+def nbgrader(course: Course, *args: str, log: Path | None = None) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder (output kept in ``log``)."""
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course.root, env=_env(),
+                          capture_output=True, text=True)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    return proc
+
+
+class Progress:
+    """One status line, rewritten in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, label: str, total: int, stream=None, quiet: bool = False):
+        self.label, self.total, self.done, self.current = label, total, 0, {}
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def update(self, worker: int, student: str | None, finished: int = 0):
+        with self.lock:
+            self.done += finished
+            if student is None:
+                self.current.pop(worker, None)
+            else:
+                self.current[worker] = student
+            self._show()
+
+    def _show(self):
+        if self.quiet:
+            return
+        now = ", ".join(f"w{w + 1}: {s}" for w, s in sorted(self.current.items()))
+        line = (f"{self.label}: {self.done}/{self.total} done, {time.monotonic() - self.started:4.1f} s"
+                + (f"  [{now}]" if now else ""))
+        if self.tty:
+            self.stream.write("\r\033[K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.tty and not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@dataclass
+class StepResult:
+    """What one parallel nbgrader step did, per student."""
+
+    step: str
+    assignment: str
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    logs: list[Path] = field(default_factory=list)
+
+
+def split(students: list[str], workers: int) -> list[list[str]]:
+    """Students dealt round-robin into at most ``workers`` non-empty groups."""
+    workers = max(1, min(workers, len(students)))
+    return [students[i::workers] for i in range(workers)]
+
+
+def _student_of(line: str, assignment: str) -> str | None:
+    m = re.search(r"[/\\]([^/\\]+)[/\\]" + re.escape(assignment) + r"[/\\][^/\\]+\.(?:ipynb|html)", line)
+    return m.group(1) if m else None
+
+
+def _run_groups(course: Course, step: str, assignment: str, groups: list[list[str]], everyone: list[str],
+                extra: tuple, progress: Progress, logdir: Path, tag: str) -> tuple[set, set, list[Path]]:
+    """Run ``nbgrader <step>`` once per group at the same time; returns (failed, skipped, logs)."""
+    marker = {"autograde": "Sanitizing ", "generate_feedback": "Converting notebook "}[step]
+    failed, skipped, logs, threads = set(), set(), [], []
+    error = re.compile(r"error processing assignment '([^']*)' for student '([^']*)'")
+
+    def watch(worker: int, proc: subprocess.Popen, log: Path, group: set):
+        current = None
+        with open(log, "w", encoding="utf-8") as fh:
+            for line in proc.stdout:
+                fh.write(line)
+                m = error.search(line)
+                if m and m.group(1) == assignment:
+                    failed.add(m.group(2))
+                if "Skipping existing assignment: " in line:
+                    who = Path(line.split("Skipping existing assignment: ", 1)[1].strip()).parent.name
+                    if who in group:
+                        skipped.add(who)
+                        progress.update(worker, current, 1)
+                if marker in line:
+                    who = _student_of(line, assignment)
+                    if who in group and who != current:
+                        progress.update(worker, who, 1 if current else 0)
+                        current = who
+        proc.wait()
+        progress.update(worker, None, 1 if current else 0)
+
+    procs = []
+    for i, group in enumerate(groups):
+        others = sorted(set(everyone) - set(group))
+        args = [step, assignment, *extra]
+        if others:
+            args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
+        log = logdir / f"{step}-{assignment}-{tag}{i + 1}.log"
+        logs.append(log)
+        proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course.root, env=_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        procs.append(proc)
+        t = threading.Thread(target=watch, args=(i, proc, log, set(group)), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    for proc, group in zip(procs, groups, strict=True):
+        if proc.returncode not in (0, 1):  # 1: nbgrader reports per-student errors, logged above
+            failed.update(group)
+    return failed, skipped, logs
+
+
+def run_step(course: Course, step: str, assignment: str, students: list[str], workers: int = 2,
+             force: bool = False, quiet: bool = False) -> StepResult:
+    """``nbgrader autograde`` or ``generate_feedback`` for ``students``, split over ``workers`` processes."""
+    result = StepResult(step, assignment)
+    if not students:
+        return result
+    everyone = course.submitted(assignment) if step == "autograde" else autograded(course, assignment)
+    everyone = sorted(set(everyone) | set(students))
+    out_kind = "autograded" if step == "autograde" else "feedback"
+    logdir = course.root / "grading" / "logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    extra = ("--force",) if force else ()
+    label = {"autograde": "autograde", "generate_feedback": "feedback"}[step] + f" {assignment}"
+    start = time.monotonic()
+    progress = Progress(label, len(students), quiet=quiet)
+    failed, skipped, logs = _run_groups(course, step, assignment, split(students, workers), everyone, extra,
+                                        progress, logdir, "w")
+    failed |= {s for s in students if not _output_ok(course, out_kind, assignment, s)}
+    if failed:  # one retry, all in one process
+        result.retried = sorted(failed)
+        progress.label, progress.done = label + " (retry)", len(students) - len(failed)
+        again, _, more = _run_groups(course, step, assignment, [sorted(failed)], everyone, ("--force",),
+                                     progress, logdir, "retry")
+        logs += more
+        failed = {s for s in failed if s in again or not _output_ok(course, out_kind, assignment, s)}
+    progress.close()
+    result.failed = sorted(failed)
+    result.skipped = sorted(set(skipped) - failed)
+    result.done = [s for s in students if s not in failed and s not in skipped]
+    result.seconds = time.monotonic() - start
+    result.logs = logs
+    return result
+
+
+def autograded(course: Course, assignment: str) -> list[str]:
+    """Students with an autograded copy of ``assignment`` (a failed autograde leaves none)."""
+    base = course.folder("autograded")
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
+
+
+def _output_ok(course: Course, kind: str, assignment: str, student: str) -> bool:
+    folder = course.folder(kind, assignment, student)
+    ext = "ipynb" if kind == "autograded" else "html"
+    names = {p.stem for p in course.notebooks(assignment)}
+    submitted = {p.stem for p in course.folder("submitted", assignment, student).glob("*.ipynb")}
+    return all((folder / f"{n}.{ext}").is_file() for n in names & submitted) and folder.is_dir()
+
+
+def ensure_in_gradebook(course: Course, assignment: str) -> bool:
+    """Register the assignment's cells in the gradebook if missing (returns True when it had to).
+
+    ``generate_assignment`` is what records the graded cells; its release output goes to
+    grading/.release so that grading never rewrites the course's released notebooks.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(course.db_url) as gb:
+        try:
+            if gb.find_assignment(assignment).notebooks:
+                return False
+        except MissingEntry:
+            pass
+    proc = nbgrader(course, "generate_assignment", assignment, "--force",
+                    "--CourseDirectory.release_directory=grading/.release",
+                    log=course.root / "grading" / "logs" / f"generate-{assignment}.log")
+    if proc.returncode != 0:
+        raise CourseError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stdout}{proc.stderr}")
+    return True
+
+
+def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
+    """Feedback files that show hidden tests or the grading call: {path: markers found}."""
+    leaks = {}
+    pattern = os.path.join(glob.escape(str(course.folder("feedback"))), "*", glob.escape(assignment), "*.html")
+    for path in sorted(glob.glob(pattern)):
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        found = [m for m in LEAK_MARKERS if m in text]
+        if found:
+            leaks[path] = found
+    return leaks
+
+
+def manual_pending(course: Course, assignment: str) -> list[str]:
+    """Autograded students whose submission still has cells waiting for manual grading."""
+    from nbgrader.api import Gradebook
+
+    graded = set(autograded(course, assignment))
+    with Gradebook(course.db_url) as gb:
+        return sorted(sub.student.id for sub in gb.assignment_submissions(assignment)
+                      if sub.needs_manual_grade and sub.student.id in graded)
+
+
+def export_totals(course: Course, path: Path) -> Path:
+    """nbgrader's own CSV export (one row per student and assignment: totals)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    proc = nbgrader(course, "export", "--to", str(path), log=course.root / "grading" / "logs" / "export.log")
+    if proc.returncode != 0 or not path.is_file():
+        raise CourseError(f"nbgrader export failed:\n{proc.stdout}{proc.stderr}")
+    return path
+

@@ -1,0 +1,285 @@
+"""The ``newslit`` command: an instructor's whole grading workflow, run from the course root.
+
+    newslit grade              autograde every submission (in parallel), feedback without the key, exports
+    newslit feedback           regenerate feedback (after manual grading in formgrader) and check it
+    newslit export             totals CSV (nbgrader), per-item CSV, item analysis CSVs and HTML page
+    newslit demo               a sample class from student personas, graded end to end
+    newslit keys [--check]     write (or check) the hidden tests in solutions/ from data/key/
+    newslit guide [--check]    write (or check) docs/answer-key.md from data/key/ and solutions/
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EPILOG = """\
+Typical use after the deadline, in the course root (the folder with nbgrader_config.py):
+  nbgrader collect ex1            (JupyterHub exchange)  or  nbgrader zip_collect ex1  (LMS downloads)
+  newslit grade ex1               grade everyone, write feedback and exports
+  ... grade the written answers in formgrader ...
+  newslit feedback ex1 && newslit export
+  nbgrader release_feedback ex1   (exchange)  or upload grading/feedback/<student>/ex1/*.html to the LMS
+See docs/instructor-guide.md.
+"""
+
+
+def _course(args):
+    from newslit.classroom import Course
+
+    return Course(args.course)
+
+
+def _assignments(course, names) -> list[str]:
+    from newslit.classroom import CourseError
+
+    known = course.assignments()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CourseError(f"unknown assignment(s) {', '.join(unknown)}; the course has {', '.join(known)}")
+    return names or [a for a in known if course.submitted(a)]
+
+
+def _out(course, args) -> Path:
+    return Path(args.out).resolve() if args.out else course.root / "grading" / "exports"
+
+
+def grade_course(course, assignments, students=("*",), workers=2, force=False, feedback=True, out=None,
+                 quiet=False, stream=None) -> int:
+    """Autograde, feedback, leak check, exports and a summary; returns the exit status."""
+    from newslit import classroom
+
+    stream = stream or sys.stdout
+    status, rows = 0, []
+    if (course.root / "data" / "key").is_dir():
+        from newslit import assign
+
+        stale = assign.sync(course.root, check=True)
+        if stale:
+            print(f"warning: hidden tests differ from data/key in {', '.join(stale)}: run `newslit keys`",
+                  file=sys.stderr)
+    for a in assignments:
+        chosen = course.submitted(a, students)
+        if not chosen:
+            print(f"{a}: no submissions match {' '.join(students)}", file=stream)
+            continue
+        classroom.ensure_in_gradebook(course, a)
+        graded = classroom.run_step(course, "autograde", a, chosen, workers, force, quiet)
+        line = {"assignment": a, "submitted": len(chosen), "graded": len(graded.done),
+                "already graded": len(graded.skipped), "failed": graded.failed,
+                "autograde s": round(graded.seconds, 1)}
+        if graded.failed:
+            status = 1
+        if feedback:
+            ok = [s for s in chosen if s not in graded.failed]
+            fb = classroom.run_step(course, "generate_feedback", a, ok, workers, True, quiet)
+            leaks = classroom.feedback_leaks(course, a)
+            for path in leaks:
+                Path(path).unlink()
+            if leaks:
+                status = 2
+                print(f"ERROR: {len(leaks)} feedback file(s) showed hidden tests and were deleted; add "
+                      "nbgrader.preprocessors.ClearHiddenTests to c.GenerateFeedback.preprocessors", file=sys.stderr)
+            line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed})
+        line["manual grading"] = classroom.manual_pending(course, a)
+        rows.append(line)
+    paths = export_all(course, [r["assignment"] for r in rows], out or course.root / "grading" / "exports")
+    print_summary(rows, paths, course, stream)
+    return status
+
+
+def export_all(course, assignments, out: Path) -> dict:
+    from newslit import classroom, report
+
+    paths = {"totals": classroom.export_totals(course, out / "grades.csv")}
+    for a in assignments:
+        paths[a] = report.write(course, a, out)
+    return paths
+
+
+def print_summary(rows, paths, course, stream):
+    print("\nSummary", file=stream)
+    for r in rows:
+        failed = f", FAILED: {', '.join(r['failed'])} (see grading/logs/)" if r["failed"] else ", 0 failed"
+        manual = r["manual grading"]
+        print(f"  {r['assignment']}: {r['submitted']} submitted, {r['graded']} graded now, "
+              f"{r['already graded']} already graded{failed}; {len(manual)} need manual grading"
+              + (f" ({', '.join(manual[:8])}{', ...' if len(manual) > 8 else ''})" if manual else "")
+              + f"; autograde {r['autograde s']} s", file=stream)
+        if "feedback" in r:
+            print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, hidden tests checked "
+                  "absent" + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""),
+                  file=stream)
+    print(f"  totals (nbgrader export): {paths['totals']}", file=stream)
+    for a, p in paths.items():
+        if a != "totals":
+            confs = ", ".join(v.name for k, v in p.items() if k.startswith("confusion:"))
+            print(f"  {a}: per-item {p['items'].name}, item analysis {p['analysis'].name}, misconceptions "
+                  f"{p['misconceptions'].name}" + (f", confusion {confs}" if confs else "")
+                  + f"\n      report: {p['html']}", file=stream)
+
+
+def cmd_grade(args) -> int:
+    course = _course(args)
+    return grade_course(course, _assignments(course, args.assignment), args.student or ["*"], args.workers,
+                        args.force, not args.no_feedback, _out(course, args), args.quiet)
+
+
+def cmd_feedback(args) -> int:
+    from newslit import classroom
+
+    course = _course(args)
+    status = 0
+    for a in _assignments(course, args.assignment):
+        students = [s for s in classroom.autograded(course, a) if s in course.submitted(a, args.student or ["*"])]
+        fb = classroom.run_step(course, "generate_feedback", a, students, args.workers, True, args.quiet)
+        leaks = classroom.feedback_leaks(course, a)
+        for path in leaks:
+            Path(path).unlink()
+        print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
+              + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
+              + (f"; {len(leaks)} showed hidden tests and were DELETED" if leaks else "; no hidden tests shown"))
+        status = 2 if leaks else (1 if fb.failed else status)
+    return status
+
+
+def cmd_export(args) -> int:
+    from newslit import classroom
+
+    course = _course(args)
+    names = args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)]
+    paths = export_all(course, _assignments(course, names), _out(course, args))
+    for name, p in paths.items():
+        print(f"{name}: {p}" if name == "totals" else f"{name}: {', '.join(str(v) for v in p.values())}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from newslit import classroom, personas
+
+    chosen = [personas.BY_NAME[n] for n in args.personas] if args.personas else list(personas.PERSONAS)
+    dest = Path(args.dest).resolve() if args.dest else Path(tempfile.mkdtemp(prefix="newslit-demo-"))
+    if (dest / "grading").exists():
+        raise classroom.CourseError(f"{dest} already has a grading/ folder: choose an empty --dest")
+    repo = classroom.repo_root()
+    course = personas.copy_course(repo, dest)
+    if args.db_url:
+        with open(dest / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+            fh.write(f"\n# newslit demo --db-url\nc.CourseDirectory.db_url = {args.db_url!r}\n")
+        course = classroom.Course(dest)
+    students = personas.make_class(course, chosen, args.copies, root=repo)
+    print(f"Demo course: {dest}\n{len(students)} students from personas: "
+          f"{', '.join(p.name for p in chosen)} (see docs/instructor-guide.md)")
+    start = time.monotonic()
+    status = grade_course(course, [a for a in course.assignments() if course.submitted(a)], ["*"], args.workers,
+                          False, True, None, args.quiet)
+    print(f"\nGraded in {time.monotonic() - start:.1f} s with {args.workers} worker(s). Open the report(s) above; "
+          f"the graded notebooks are in {course.folder('autograded')}.\nTry formgrader there: "
+          f"cd {dest} && jupyter lab   (Nbgrader > Formgrader)")
+    return status
+
+
+def cmd_keys(args) -> int:
+    from newslit import assign
+
+    root = Path(args.course).resolve()
+    stale = assign.sync(root, check=args.check)
+    if args.check:
+        print("hidden tests match data/key" if not stale else "out of date (run `newslit keys`): " + ", ".join(stale))
+        return 1 if stale else 0
+    print(f"rewrote {len(stale)} hidden test(s)" + (f": {', '.join(stale)}" if stale else ""))
+    return 0
+
+
+def cmd_guide(args) -> int:
+    from newslit import report
+
+    course = _course(args)
+    path = Path(args.out) if args.out else course.root / "docs" / "answer-key.md"
+    text = report.answer_key(course)
+    if args.check:
+        same = path.is_file() and path.read_text(encoding="utf-8") == text
+        print(f"{path} is up to date" if same else f"{path} is out of date: run `newslit guide`")
+        return 0 if same else 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} (instructor only: never publish it)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newslit", description=__doc__.split("\n\n")[0],
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--course", default=os.getcwd(), help="course root with nbgrader_config.py (default: here)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp, students=True):
+        sp.add_argument("assignment", nargs="*", help="assignments (default: every one with submissions)")
+        if students:
+            sp.add_argument("--student", action="append", metavar="GLOB",
+                            help="only students whose id matches GLOB (repeatable; default: all)")
+        sp.add_argument("--workers", type=int, default=2, help="parallel nbgrader processes (default 2, one per core)")
+        sp.add_argument("--quiet", action="store_true", help="no progress line")
+
+    g = sub.add_parser("grade", help="autograde all submissions, write feedback (no key), export CSVs and report",
+                       description="Autograde every submitted student (or --student globs) with --workers nbgrader "
+                       "processes, each grading a share of the students; retry failures once; generate feedback and "
+                       "check it shows no hidden tests; export totals, per-item scores and the item analysis.")
+    common(g)
+    g.add_argument("--force", action="store_true", help="regrade submissions that were already autograded")
+    g.add_argument("--no-feedback", action="store_true", help="skip feedback generation")
+    g.add_argument("--out", help="folder for the exports (default grading/exports)")
+    g.set_defaults(func=cmd_grade)
+
+    f = sub.add_parser("feedback", help="regenerate feedback HTML (e.g. after manual grading) and check it")
+    common(f)
+    f.set_defaults(func=cmd_feedback)
+
+    e = sub.add_parser("export", help="totals CSV, per-item CSV, item analysis CSVs and HTML report")
+    e.add_argument("assignment", nargs="*", help="assignments (default: every autograded one)")
+    e.add_argument("--out", help="folder for the exports (default grading/exports)")
+    e.set_defaults(func=cmd_export)
+
+    d = sub.add_parser("demo", help="grade a sample class of student personas end to end (run in the repository)",
+                       description="Copy the course into DEST (default: a new temporary folder), write one "
+                       "submission per student persona, and run `newslit grade` on it.")
+    d.add_argument("--dest", help="an empty folder for the demo course (default: a temporary folder)")
+    d.add_argument("--personas", nargs="+", metavar="NAME", help="personas to include (default: all)")
+    d.add_argument("--copies", type=int, default=1, help="students per persona (for a larger class)")
+    d.add_argument("--workers", type=int, default=2, help="parallel nbgrader processes (default 2)")
+    d.add_argument("--db-url", help="gradebook database (SQLAlchemy URL, e.g. postgresql+psycopg2://user@host/db; "
+                   "default: SQLite in grading/)")
+    d.add_argument("--quiet", action="store_true", help="no progress line")
+    d.set_defaults(func=cmd_demo)
+
+    k = sub.add_parser("keys", help="write the hidden tests in solutions/ from data/key/ (--check: only compare)")
+    k.add_argument("--check", action="store_true", help="exit 1 if any hidden test is out of date")
+    k.set_defaults(func=cmd_keys)
+
+    a = sub.add_parser("guide", help="write docs/answer-key.md from data/key/ and solutions/ (instructor only)")
+    a.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    a.add_argument("--out", help="where to write (default docs/answer-key.md)")
+    a.set_defaults(func=cmd_guide)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        parser().error("--workers must be at least 1")
+    from newslit.classroom import CourseError
+    from newslit.data import DataError
+
+    try:
+        return args.func(args)
+    except (CourseError, DataError) as err:
+        print(f"newslit {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,473 @@
+"""What the instructor reads after grading: per-item scores, item analysis, misconceptions, answer key.
+
+Scores come from nbgrader's gradebook (the authority). What each student *chose* is read from the
+autograded notebooks: every form cell ``var = ask(..., recorded={...})`` holds the answers as a
+Python literal, which is parsed with ``ast.literal_eval`` and never executed. Each item is found
+through its test cell's metadata ``{"newslit": {"table", "item", "kind", "answers"}}``, so new
+exercises and new answer kinds plug in without changes here. An item whose answer is computed by the
+student's own code (metadata ``answers`` is an expression, not a form variable) has no literal to
+read: its status comes from the verdict its hidden test printed in the autograded notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import html
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from newslit import data
+from newslit.answers import AnswerError, normalize_cue, normalize_label, normalize_text, parse_number
+from newslit.classroom import Course, GradeCell, autograded
+from newslit.data import LABELS
+from newslit.grading import _SYMBOL, check
+
+BOUND = re.compile(r"\b(up to|at least|about|over|nearly|almost|more than|as many as|around|roughly)\b", re.I)
+# A bound confused with its opposite (bound names of exercise 2 and the article's wording).
+SWAP = {"upper": "lower", "lower": "upper", "up to": "at least", "at least": "up to"}
+STATUSES = ("correct", "accepted", "wrong", "missing", "invalid", "unreadable")
+
+
+class Unreadable(str):
+    """A form cell whose ``recorded=`` value is not a plain literal (why, as text)."""
+
+
+def forms(nb) -> dict[str, tuple]:
+    """{variable: (cell, recorded)} for every form cell ``variable = ask(..., recorded=...)``.
+
+    ``recorded`` is the literal's value (a dict or None) or an ``Unreadable`` reason. Never executes.
+    """
+    out = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "recorded" not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as err:
+            name = cell.source.split("=", 1)[0].strip()
+            if name.isidentifier():
+                out[name] = (cell, Unreadable(f"syntax error: {err.msg}"))
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Call)):
+                kw = next((k for k in node.value.keywords if k.arg == "recorded"), None)
+                if kw is None:
+                    continue
+                try:
+                    value = ast.literal_eval(kw.value)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    value = Unreadable("recorded= is not a plain literal")
+                out[node.targets[0].id] = (cell, value)
+    return out
+
+
+def show_answer(kind: str, value, options=()) -> str:
+    """A student's answer as one normalised string ('' when blank); a choice is spelt as its option."""
+    if value is None or value == "" or value == []:
+        return ""
+    try:
+        if kind == "label":
+            return normalize_label(value)
+        if kind == "cue":
+            return normalize_cue(value)
+        if kind == "number":
+            return f"{parse_number(value):g}"
+        if kind == "choice" and isinstance(value, str):
+            spelt = {normalize_text(o): o for o in options}
+            return spelt.get(normalize_text(value), normalize_text(value))
+        if kind == "choices" and isinstance(value, list | tuple | set):
+            return ", ".join(sorted(normalize_text(str(v)) for v in value))
+    except AnswerError:
+        pass
+    return repr(value)
+
+
+def show_key(key: dict) -> tuple[str, str]:
+    """(best answer, other accepted answers) of a key, for people to read."""
+    kind = key.get("kind")
+    if kind == "label":
+        return key["label"], ", ".join(key.get("alternates", ()))
+    if kind == "cue":
+        return key["accept"][0], ", ".join(key["accept"][1:])
+    if kind == "number":
+        unit = f" {key['unit']}" if key.get("unit") else ""
+        return f"{float(key['value']):g}{unit}", f"±{float(key['tolerance']):g}{unit}"
+    if kind == "choice":
+        return key["accept"][0], ", ".join(key["accept"][1:])
+    if kind == "choices":
+        return ", ".join(sorted(normalize_text(a) for a in key["accept"])), ""
+    return repr(key), ""
+
+
+def item_text(cell: GradeCell, root=None) -> str:
+    """The article span an item is about (its table's ``span``, else the claim's of that id), '' if none."""
+    for table in dict.fromkeys([cell.spec["table"], "claims"]):
+        try:
+            row = data.load(table, root=root).loc[cell.spec["item"]]
+        except (data.DataError, KeyError):
+            continue
+        if "span" in row:
+            return str(row["span"])
+    return ""
+
+
+def options(key: dict) -> tuple:
+    """The answer options of a label or choice key (empty for free answers)."""
+    return LABELS if key.get("kind") == "label" else tuple(key.get("options") or ())
+
+
+def printed_status(cell, item: str) -> str:
+    """The verdict a hidden test printed for ``item`` in an executed cell ('' if none)."""
+    for out in cell.get("outputs", []):
+        for line in out.get("text", "").splitlines() if out.get("output_type") == "stream" else []:
+            if line.startswith(f"{item}: "):
+                return next((status for status, symbol in _SYMBOL.items() if symbol in line), "invalid")
+    return ""
+
+
+def responses(course: Course, assignment: str) -> pd.DataFrame:
+    """One row per submitted student and graded cell: gradebook score, recorded answer, status."""
+    from nbgrader.api import Gradebook
+
+    cells = course.grade_cells(assignment)
+    keys = {c.grade_id: course.key(c) for c in cells if not c.manual}
+    texts = {c.grade_id: item_text(c) for c in cells if not c.manual}
+    rows = []
+    graded = set(autograded(course, assignment))  # failed autogrades have gradebook rows but no scores
+    with Gradebook(course.db_url) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            student = sub.student.id
+            if student not in graded:
+                continue
+            grades = {(nb.name, g.name): g for nb in sub.notebooks for g in nb.grades}
+            recorded, executed = {}, {}
+            for name in {c.notebook for c in cells}:
+                path = course.folder("autograded", assignment, student) / f"{name}.ipynb"
+                nb = nbformat.read(path, as_version=4) if path.is_file() else nbformat.v4.new_notebook()
+                recorded[name] = {var: value for var, (_, value) in forms(nb).items()}
+                executed[name] = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells}
+            for c in cells:
+                g = grades.get((c.notebook, c.grade_id))
+                pending = bool(g is not None and g.needs_manual_grade)
+                score = None if g is None or pending else float(g.score)
+                row = {"student_id": student, "assignment": assignment, "notebook": c.notebook,
+                       "grade_id": c.grade_id, "item": c.grade_id, "kind": "written", "answer_kind": "",
+                       "options": "", "text": "", "points": c.points, "score": score, "manual_pending": pending,
+                       "answer": "", "status": "", "best": "", "also_accepted": "", "agrees": None}
+                if not c.manual:
+                    key, spec = keys[c.grade_id], c.spec
+                    best, also = show_key(key)
+                    row.update(item=spec["item"], kind=spec["kind"], answer_kind=key.get("kind", ""),
+                               options="|".join(options(key)), text=texts[c.grade_id], best=best, also_accepted=also)
+                    answers = recorded[c.notebook].get(spec["answers"])
+                    if not spec["answers"].isidentifier():  # the student's code computes the answer
+                        printed = executed[c.notebook].get(c.grade_id)
+                        row.update(status=printed_status(printed, spec["item"]) if printed else "", answer="(code)")
+                    elif isinstance(answers, Unreadable):
+                        row.update(status="unreadable", answer=str(answers))
+                    else:
+                        result = check(answers, spec["item"], key)
+                        given = answers.get(spec["item"]) if isinstance(answers, dict) else None
+                        row.update(status=result.status, answer=show_answer(key.get("kind"), given, options(key)))
+                        if score is not None:
+                            row["agrees"] = abs(result.credit * c.points - score) < 1e-6
+                rows.append(row)
+    return pd.DataFrame(rows, columns=["student_id", "assignment", "notebook", "grade_id", "item", "kind",
+                                       "answer_kind", "options", "text", "points", "score", "manual_pending",
+                                       "answer", "status", "best", "also_accepted", "agrees"])
+
+
+def per_item(long: pd.DataFrame) -> pd.DataFrame:
+    """Student x graded cell scores (blank: waiting for manual grading), with total and maximum."""
+    if long.empty:
+        return pd.DataFrame(columns=["student_id", "total", "max_score", "manual_pending"])
+    several = long["notebook"].nunique() > 1
+    col = long["notebook"] + "/" + long["grade_id"] if several else long["grade_id"]
+    order = list(dict.fromkeys(col))
+    wide = long.assign(column=col).pivot(index="student_id", columns="column", values="score")[order]
+    points = long.drop_duplicates("grade_id" if not several else ["notebook", "grade_id"])["points"].sum()
+    wide["total"] = long.groupby("student_id")["score"].sum(min_count=0)
+    wide["max_score"] = points
+    wide["manual_pending"] = long.groupby("student_id")["manual_pending"].any()
+    return wide.reset_index()
+
+
+def item_analysis(long: pd.DataFrame) -> pd.DataFrame:
+    """Per autograded item: status counts, error rate, mean score, discrimination, top wrong answer."""
+    auto = long[long["kind"] != "written"]
+    if auto.empty:
+        return pd.DataFrame()
+    totals = auto.groupby("student_id")["score"].sum()
+    rows = []
+    for (grade_id, notebook), g in auto.groupby(["grade_id", "notebook"], sort=False):
+        first = g.iloc[0]
+        counts = g["status"].value_counts()
+        scored = g.set_index("student_id")["score"]
+        rest = totals.loc[scored.index] - scored
+        disc = scored.astype(float).corr(rest.astype(float)) if scored.nunique() > 1 and rest.nunique() > 1 else None
+        wrong = g[g["status"] == "wrong"]["answer"].value_counts()
+        rows.append({
+            "assignment": first["assignment"], "notebook": notebook, "grade_id": grade_id, "item": first["item"],
+            "kind": first["kind"], "text": first["text"], "best": first["best"],
+            "also_accepted": first["also_accepted"], "points": first["points"], "n": len(g),
+            **{s: int(counts.get(s, 0)) for s in STATUSES},
+            "error_rate": round(float((g["score"] < g["points"] - 1e-9).mean()), 4),
+            "mean_score": round(float(g["score"].mean()), 4),
+            "discrimination": None if disc is None or pd.isna(disc) else round(float(disc), 3),
+            "top_wrong_answer": wrong.index[0] if len(wrong) else "",
+            "top_wrong_count": int(wrong.iloc[0]) if len(wrong) else 0,
+            "disagreements": int((g["agrees"] == False).sum()),  # noqa: E712  (None = not comparable)
+        })
+    return pd.DataFrame(rows)
+
+
+def confusions(long: pd.DataFrame, max_options: int = 10) -> dict[str, pd.DataFrame]:
+    """Per item kind whose items share one option list (labels, bounds, verdicts...): counts of
+    the key's best option (rows) against the option students chose (columns)."""
+    out = {}
+    for kind, g in long[long["answer_kind"].isin(["label", "choice"])].groupby("kind", sort=False):
+        if g["options"].nunique() != 1 or not g["options"].iloc[0]:
+            continue
+        opts = g["options"].iloc[0].split("|")
+        if len(opts) > max_options:
+            continue
+        chosen = g["answer"].where(g["status"].isin(["correct", "accepted", "wrong"]),
+                                   g["status"].map({"missing": "(no answer)"}).fillna("(not an option)"))
+        table = pd.crosstab(g["best"], chosen).reindex(index=opts, columns=[*opts, "(no answer)", "(not an option)"],
+                                                       fill_value=0)
+        table.index.name, table.columns.name = "best answer", None
+        out[kind] = table.fillna(0).astype(int)
+    return out
+
+
+_PATTERNS = {
+    ("hedged", "stated as fact"): "missed the hedge: a possible, probable or conditional claim read as plain fact",
+    ("hedged", "attributed"): "saw the source but not the hedge",
+    ("attributed", "stated as fact"): "took a reported claim as the outlet's own assertion",
+    ("opinion", "stated as fact"): "took an evaluation as a checkable fact",
+    ("opinion", "hedged"): "followed the modal ('might', 'would') and missed that the claim is an evaluation",
+    ("opinion", "attributed"): "saw who said it but missed that it is an evaluation",
+    ("stated as fact", "attributed"): "saw a source where the outlet speaks in its own voice",
+    ("stated as fact", "hedged"): "read a hedge into a plain assertion",
+    ("attributed", "hedged"): "read a hedge into a reported claim",
+}
+
+
+def _describe(kind: str, best: str, answer: str, text: str) -> str:
+    """A name for a wrong answer; ``kind`` is the answer kind (label, cue, number, choice...)."""
+    if SWAP.get(best) == answer:
+        return f"reversed the bound ({best} ↔ {answer})"
+    if kind == "label":
+        if answer == "hedged" and best != "hedged" and BOUND.search(text):
+            return "read a bound word (up to, at least, about, over) as a hedge"
+        if answer == "opinion":
+            return "called a checkable claim an opinion"
+        if answer == "denied":
+            return "read a denial where there is none"
+        if best == "denied":
+            return "missed the denial"
+        return _PATTERNS.get((best, answer), f"chose '{answer}' where the best reading is '{best}'")
+    if kind == "cue" and BOUND.fullmatch(answer or ""):
+        return "typed a bound word as the cue"
+    if kind == "cue":
+        return "typed a word that is not the cue"
+    return f"answered '{answer}' where the key is '{best}'"
+
+
+def misconceptions(long: pd.DataFrame) -> pd.DataFrame:
+    """Wrong answers grouped into named patterns, most frequent first."""
+    wrong = long[long["status"] == "wrong"]
+    columns = ["misconception", "kind", "count", "students", "items", "examples"]
+    if wrong.empty:
+        return pd.DataFrame(columns=columns)
+    wrong = wrong.assign(misconception=[_describe(k, b, a, t) for k, b, a, t in zip(
+        wrong["answer_kind"], wrong["best"], wrong["answer"], wrong["text"], strict=True)])
+    rows = []
+    for (name, kind), g in wrong.groupby(["misconception", "kind"]):
+        pairs = g.groupby(["best", "answer"]).size().sort_values(ascending=False)
+        rows.append({"misconception": name, "kind": kind, "count": len(g), "students": g["student_id"].nunique(),
+                     "items": ", ".join(sorted(set(g["item"]))),
+                     "examples": "; ".join(f"{a or '(blank)'} for {b} ×{n}" for (b, a), n in pairs.head(3).items())})
+    return pd.DataFrame(rows, columns=columns).sort_values(["students", "count", "misconception"],
+                                                           ascending=[False, False, True]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the HTML page
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return '<img alt="{}" src="data:image/png;base64,{}">'.format(
+        html.escape(fig.get_label() or "figure"), base64.b64encode(buf.getvalue()).decode())
+
+
+def _figures(items: pd.DataFrame, confs: dict, wide: pd.DataFrame) -> dict[str, str]:
+    from matplotlib.figure import Figure
+
+    out = {}
+    if not items.empty:
+        shown = items.sort_values(["error_rate", "grade_id"], ascending=[True, False])
+        fig = Figure(figsize=(8, 0.28 * len(shown) + 1.3), label="Error rate per item")
+        ax = fig.add_subplot()
+        names = [f"{g} · {_short(t, 38)}" for g, t in zip(shown["grade_id"], shown["text"], strict=True)]
+        wrong = (shown["wrong"] + shown["invalid"] + shown["unreadable"]) / shown["n"]
+        blank = shown["error_rate"] - wrong
+        ax.barh(names, wrong, color="#c44e52", label="wrong answer")
+        ax.barh(names, blank.clip(lower=0), left=wrong, color="#bbbbbb", label="no answer")
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of students without credit")
+        ax.set_title("Error rate per item (hardest at the top)")
+        ax.tick_params(axis="y", labelsize=8)
+        ax.legend(loc="lower right", fontsize=8)
+        out["items"] = _png(fig)
+    for kind, conf in confs.items():
+        fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(conf)), label=f"Confusion matrix: {kind}")
+        ax = fig.add_subplot()
+        ax.imshow(conf.to_numpy(), cmap="Blues", aspect="auto")
+        ax.set_xticks(range(len(conf.columns)), [_short(c, 24) for c in conf.columns], rotation=30, ha="right")
+        ax.set_yticks(range(len(conf.index)), [_short(c, 24) for c in conf.index])
+        ax.set_xlabel("answer chosen by students")
+        ax.set_ylabel("best answer (key)")
+        peak = conf.to_numpy().max()
+        for (i, j), v in pd.DataFrame(conf.to_numpy()).stack().items():
+            if v:
+                ax.text(j, i, str(v), ha="center", va="center", color="white" if v > peak / 2 else "black")
+        ax.set_title(f"{kind}: which answer students chose for each best answer")
+        out[f"confusion:{kind}"] = _png(fig)
+    if len(wide):
+        fig = Figure(figsize=(7.5, 2.6), label="Total scores")
+        ax = fig.add_subplot()
+        ax.hist(wide["total"], bins=min(20, max(5, len(wide))), range=(0, float(wide["max_score"].iloc[0])),
+                color="#4c72b0")
+        ax.set_xlabel(f"total score (of {wide['max_score'].iloc[0]:g})")
+        ax.set_ylabel("students")
+        ax.set_title("Distribution of total scores")
+        out["totals"] = _png(fig)
+    return out
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _table(df: pd.DataFrame, **kw) -> str:
+    return df.to_html(index=False, border=0, classes="t", na_rep="", float_format=lambda v: f"{v:g}", **kw)
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table.t{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}table.t th,table.t td{border-bottom:1px solid #ddd;
+padding:3px 6px;text-align:left;vertical-align:top}table.t td:nth-child(2){min-width:16em}table.t th{background:#f3f3f3}img{max-width:100%}
+.note{color:#555;font-size:.9em}.warn{color:#b42318}"""
+
+
+def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: dict, mis: pd.DataFrame,
+              wide: pd.DataFrame) -> str:
+    n = long["student_id"].nunique()
+    pending = sorted(long.loc[long["manual_pending"], "student_id"].unique())
+    mean = wide["total"].mean() if len(wide) else 0
+    maxi = wide["max_score"].iloc[0] if len(wide) else 0
+    disagree = int(items["disagreements"].sum()) if len(items) else 0
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Item analysis: {html.escape(assignment)}"
+             f"</title><style>{CSS}</style></head><body>",
+             f"<h1>Item analysis: {html.escape(assignment)}</h1>",
+             f"<p>{n} submissions; mean total {mean:.1f} of {maxi:g} (written answers count once graded). "
+             f"{len(pending)} submission(s) wait for manual grading"
+             + (f": {html.escape(', '.join(pending))}" if pending else "") + ".</p>",
+             "<p class='note'>Scores come from the nbgrader gradebook; the answers students chose are read from the "
+             "<code>recorded={...}</code> literal of each form cell in the autograded notebooks (parsed, not run). "
+             "Items answered by the student's own code are judged by the verdict their hidden test printed. "
+             "'Accepted' means an alternative reading that earns full credit. Discrimination is the correlation "
+             "between an item and the rest of the autograded score (blank when every student scored the same).</p>"]
+    if disagree:
+        parts.append(f"<p class='warn'>{disagree} answer(s) scored differently from what their recorded literal "
+                     "implies (a student changed the answer variable in code, or the key changed after grading: "
+                     "run <code>newslit keys --check</code>).</p>")
+    figs = _figures(items, confs, wide)
+    parts += ["<h2>Items</h2>", figs.get("items", "")]
+    if len(items):
+        view = items.sort_values(["error_rate", "grade_id"], ascending=[False, True])
+        parts.append(_table(pd.DataFrame({
+            "item": view["grade_id"], "text": view["text"],
+            "key (also accepted)": view["best"] + view["also_accepted"].map(lambda a: f" ({a})" if a else ""),
+            "right": view["correct"] + view["accepted"], "wrong": view["wrong"] + view["invalid"] + view["unreadable"],
+            "blank": view["missing"], "error rate": view["error_rate"].map(lambda r: f"{r:.0%}"),
+            "discrimination": view["discrimination"],
+            "most common wrong answer": view["top_wrong_answer"] + view["top_wrong_count"].map(
+                lambda n: f" ×{n}" if n else ""),
+        })))
+    parts += ["<h2>Most common misconceptions</h2>", _table(mis) if len(mis) else "<p>No wrong answers.</p>"]
+    for kind, conf in confs.items():
+        parts += [f"<h2>Confusion matrix: {html.escape(kind)}</h2>", figs[f"confusion:{kind}"],
+                  "<p class='note'>Counts over all items of this kind and all students. Off-diagonal cells include "
+                  "accepted alternatives (for example 'attributed' where the best reading is 'hedged').</p>",
+                  conf.reset_index().to_html(index=False, border=0, classes="t")]
+    parts += ["<h2>Total scores</h2>", figs.get("totals", ""), "</body></html>"]
+    return "\n".join(parts)
+
+
+def write(course: Course, assignment: str, out: Path) -> dict[str, Path]:
+    """Write the per-item CSV, the item analysis CSVs and the HTML page for one assignment."""
+    out.mkdir(parents=True, exist_ok=True)
+    long = responses(course, assignment)
+    wide, items, confs, mis = per_item(long), item_analysis(long), confusions(long), misconceptions(long)
+    paths = {"items": out / f"{assignment}-items.csv", "responses": out / f"{assignment}-responses.csv",
+             "analysis": out / f"{assignment}-item-analysis.csv",
+             **{f"confusion:{k}": out / f"{assignment}-confusion-{k}.csv" for k in confs},
+             "misconceptions": out / f"{assignment}-misconceptions.csv", "html": out / f"{assignment}-report.html"}
+    wide.to_csv(paths["items"], index=False)
+    long.to_csv(paths["responses"], index=False)
+    items.to_csv(paths["analysis"], index=False)
+    for kind, conf in confs.items():
+        conf.to_csv(paths[f"confusion:{kind}"])
+    mis.to_csv(paths["misconceptions"], index=False)
+    paths["html"].write_text(html_page(assignment, long, items, confs, mis, wide), encoding="utf-8")
+    return paths
+
+
+# ---------------------------------------------------------------- the answer key document
+
+def _md(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def answer_key(course: Course) -> str:
+    """docs/answer-key.md: every assessed item's key and rationale, generated from data/key and solutions/."""
+    lines = ["# Answer key (instructor only)", "",
+             "> **Do not publish.** Generated by `newslit guide` from `data/key/` and the hidden tests in "
+             "`solutions/`; edit those and regenerate, never this file. It is not part of the installed package.", ""]
+    for assignment in course.assignments():
+        cells = course.grade_cells(assignment)
+        if not cells:
+            continue
+        total = sum(c.points for c in cells)
+        lines += [f"## {assignment} ({total:g} points)", ""]
+        forms_ = {}
+        for c in cells:
+            forms_.setdefault(c.spec["answers"] if c.spec else "written", []).append(c)
+        for var, group in forms_.items():
+            if var == "written":
+                continue
+            lines += [f"### Form `{var}` ({sum(c.points for c in group):g} points)", "",
+                      "| item | kind | text | answer | also accepted | source · cue | why |", "|---|---|---|---|---|---|---|"]
+            for c in group:
+                key = course.key(c)
+                best, also = show_key(key)
+                try:
+                    row = data.load(c.spec["table"], root=course.root, with_key=True).loc[c.spec["item"]]
+                except (data.DataError, KeyError):
+                    row = {}
+                src = " · ".join(str(row[f]) for f in ("source", "cue") if f in row and row[f])
+                lines.append(f"| {c.spec['item']} | {c.spec['kind']} | {_md(row.get('span', ''))} | **{_md(best)}** "
+                             f"| {_md(also)} | {_md(src)} | {_md(key.get('why', ''))} |")
+            lines.append("")
+        for c in forms_.get("written", []):
+            lines += [f"### Written answer `{c.grade_id}` ({c.points:g} points, graded by hand)", "",
+                      "Rubric: see docs/instructor-guide.md. Model answer from solutions/:", "",
+                      *[f"> {line}" for line in c.source.strip().splitlines()], ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,229 @@
+"""Bad input typed in the forms or into ``recorded=``: a clear message in the notebook, never a traceback,
+and never points. Hostile objects (made by code, not typed) are refused by the grader without running them."""
+
+import sys
+
+import adversarial as adv
+import nbclient
+import pytest
+from harness import ROOT, form_cell
+
+from newslit import grading
+from newslit.check import check_answer, summary
+from newslit.claims import cue_feedback, cue_items
+from newslit.widgets import _LIVE, Item, ask, replace_recorded
+
+ITEMS = [Item("c02", "label?", "choice", ("hedged", "opinion")), Item("n1", "how many?", "number"),
+         Item("t1", "which word?", "text")]
+LABEL = {"kind": "label", "label": "hedged", "alternates": ["attributed"], "why": "It says could."}
+KEYS = [LABEL, {"kind": "cue", "accept": ["allegedly"]}, {"kind": "number", "value": 480, "tolerance": 5},
+        {"kind": "choice", "accept": ["x"], "options": ["x", "y"]}, {"kind": "choices", "accept": ["x"]}]
+
+
+@pytest.fixture(autouse=True)
+def student_kernel(monkeypatch):
+    """As in the student's kernel (not while nbgrader runs the notebook): forms are built."""
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    yield
+    for form, _ in _LIVE.values():
+        form.close()
+    _LIVE.clear()
+
+
+def notes(qid):
+    return {k: v.value for k, v in _LIVE[qid][0].notes.items() if v.value}
+
+
+@pytest.mark.parametrize("recorded", ["garbage", 42, [("c02", "hedged")], ("c02",), {"c02", "hedged"}])
+def test_recorded_that_is_not_a_dict_is_explained_and_the_form_starts_empty(recorded, capsys):
+    assert ask("q", ITEMS, recorded=recorded) == {}
+    out, err = capsys.readouterr()
+    assert f"q: recorded= must be a dict like {{'c03': 'stated as fact'}} or None, not {type(recorded).__name__}" in out
+    assert err == "" and _LIVE["q"][0].values() == {}
+
+
+def test_unknown_item_ids_are_named_with_the_real_ones(capsys):
+    recorded = {"c99": "x", "C02": "hedged", "c02": "opinion"}
+    assert ask("q", ITEMS, recorded=recorded) == recorded  # graded as typed: the unknown ids are ignored
+    out = capsys.readouterr().out
+    assert "'c99', 'C02' in recorded= is not an item of this form and is ignored by the grader" in out
+    assert "the items are c02, n1, t1" in out
+
+
+@pytest.mark.parametrize("value", ["garbage", 5, ["hedged"], b"hedged", True])
+def test_a_recorded_value_that_is_no_option_is_flagged_next_to_its_menu(value):
+    ask("q", ITEMS, recorded={"c02": value})
+    assert f"The recorded answer {value!r} is not one of the options" in notes("q")["c02"]
+    assert _LIVE["q"][0].controls["c02"].value == ""
+
+
+def test_text_and_number_boxes_show_whatever_was_typed(capsys):
+    ask("q", ITEMS, recorded={"n1": "four hundred", "t1": 12})
+    form = _LIVE["q"][0]
+    assert (form.controls["n1"].value, form.controls["t1"].value) == ("four hundred", "12")
+    check_answer({"n1": "four hundred"}, "n1", "number")
+    assert "n1: ✘ 'four hundred' is not a number (write digits, e.g. 480 or 4.8e6)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "“allegedly”", "ALLEGEDLY.", "alleg\u200bedly", "x" * 10_000, "'; DROP"])
+def test_typing_anything_into_a_practice_box_gives_feedback_not_an_error(typed):
+    ask("p", cue_items(["c05"]), feedback=cue_feedback)
+    form = _LIVE["p"][0]
+    form.controls["c05"].value = typed
+    assert form.notes["c05"].value or typed == ""
+    assert ("NOT RECORDED YET" in form.status.value) == (typed != "")
+
+
+class RaiseEq:
+    def __eq__(self, other):
+        raise RuntimeError("eq")
+
+    __hash__ = object.__hash__
+
+
+class RaiseStr:
+    def __str__(self):
+        raise RuntimeError("str")
+
+    __repr__ = __str__
+
+
+class AlwaysEqual(str):
+    def __eq__(self, other):
+        return other != ""
+
+    __hash__ = str.__hash__
+
+
+class PretendsToBeText:
+    __class__ = str  # isinstance(x, str) is True
+
+
+def _grader_frame_value(name):
+    frame = sys._getframe(2)
+    while frame is not None and name not in frame.f_locals:
+        frame = frame.f_back
+    return frame.f_locals[name] if frame is not None else None
+
+
+class KeyThief(dict):
+    """A dict whose get() reads the key out of the grader's frame."""
+
+    def get(self, item, default=None):
+        key = _grader_frame_value("key")
+        return key.get("label") or key.get("accept", [key.get("value")])[0]
+
+
+class FloatThief:
+    """A number whose float() is the key's value, read out of the grader's frame."""
+
+    def __float__(self):
+        return float(_grader_frame_value("value"))
+
+
+HOSTILE = [RaiseEq(), RaiseStr(), AlwaysEqual("zzz"), PretendsToBeText(), FloatThief(), [RaiseEq()], {"x": RaiseStr()}]
+
+
+@pytest.mark.parametrize("key", KEYS, ids=[k["kind"] for k in KEYS])
+@pytest.mark.parametrize("value", HOSTILE, ids=[type(v).__name__ for v in HOSTILE])
+def test_grade_scores_hostile_objects_zero_without_running_them(key, value, capsys):
+    assert grading.grade({"q": value}, "q", key, 1) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith("q: ✘ not a valid answer (0/1). not an answer")
+
+
+@pytest.mark.parametrize("key", KEYS, ids=[k["kind"] for k in KEYS])
+def test_grade_ignores_a_dict_subclass_that_would_read_the_key(key, capsys):
+    assert grading.grade(KeyThief(), "q", key, 1) == 0
+    assert "answers must be a dict, not an object" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answers", [None, [], "hedged", 3, {"q": None}, {"q": ""}, {"q": ["hedged"]}, {"Q": "hedged"},
+                                     {"q": {"label": "hedged"}}, {"q": b"hedged"}, {"q": float("nan")}, RaiseEq()])
+def test_grade_never_raises_or_writes_stderr_and_gives_no_points(answers, capsys):
+    for key in KEYS:
+        assert grading.grade(answers, "q", key, 2) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("q: ✘") == len(KEYS)
+
+
+def test_plain_accepts_what_a_literal_or_a_widget_gives_and_nothing_else():
+    assert all(grading.plain(v) for v in ["x", 1, 2.5, True, None, b"x", 1j, ["x", 1], ("x",), {"x"}, {"a": ["b"]}])
+    assert not any(grading.plain(v) for v in [AlwaysEqual("x"), KeyThief(), FloatThief(), [RaiseEq()], {"a": RaiseEq()},
+                                              PretendsToBeText(), object()])
+
+
+CHECKS = [
+    (None, "label", "c02: no answers recorded yet (run the form cell above)."),
+    ([], "label", "c02: answers must be a dict like {'c02': ...}, not list."),
+    ("hedged", "label", "c02: answers must be a dict like {'c02': ...}, not str."),
+    (5, "label", "c02: answers must be a dict like {'c02': ...}, not int."),
+    ({}, "label", "c02: not answered yet."),
+    ({"c02": ""}, "label", "c02: not answered yet."),
+    ({"C02": "hedged"}, "label", "c02: not answered yet."),
+    ({"c02": 3}, "label", "c02: ✘ a label is text such as 'hedged', not int 3"),
+    ({"c02": ["hedged"]}, "label", "c02: ✘ a label is text such as 'hedged', not list ['hedged']"),
+    ({"c02": "hedgd"}, "label", "c02: ✘ 'hedgd' is not a label; choose one of: stated as fact, attributed, hedged"),
+    ({"c02": " HEDGED "}, "label", "c02: answered (' HEDGED ')."),
+    ({"c02": ["allegedly"]}, "cue", "c02: ✘ a cue is a word or phrase from the article, not list"),
+    ({"c02": "4,8 million"}, "number", "c02: ✘ '4,8 million' is not a number"),
+    ({"c02": True}, "number", "c02: ✘ a number is needed here, not True"),
+    ({"c02": float("inf")}, "number", "c02: ✘ inf is not a finite number"),
+    ({"c02": RaiseEq()}, "label", "c02: ✘ answers must be plain text or numbers"),
+    ({"c02": RaiseStr()}, "choice", "c02: ✘ answers must be plain text or numbers"),
+    (KeyThief(c02="x"), "label", "c02: ✘ answers must be plain text or numbers"),
+]
+
+
+@pytest.mark.parametrize("answers,kind,message", CHECKS, ids=[str(i) for i in range(len(CHECKS))])
+def test_check_answer_says_what_is_wrong_and_never_raises(answers, kind, message, capsys):
+    check_answer(answers, "c02", kind, qid="q")
+    out, err = capsys.readouterr()
+    assert message in out and err == ""
+    assert "✔" not in out and "wrong" not in out  # the visible check never reveals correctness
+
+
+def test_summary_lists_unknown_invalid_and_missing_items(capsys):
+    summary({"C02": "hedged", "c06": "maybe", "c07": "hedged"}, ["c02", "c06", "c07"], "q")
+    out = capsys.readouterr().out
+    assert "Not answered: c02" in out and "Not valid answers: c06" in out
+    assert "Unknown item ids (ignored by the grader): 'C02'" in out
+    summary({"c02": RaiseEq()}, ["c02"], "q")
+    assert "Not answered: c02" in capsys.readouterr().out
+
+
+def _bad_literals(a: adv.Assignment):
+    """The release with every form's recorded= holding a different kind of bad input."""
+    nb = a.notebook()
+    styles = [lambda t, i: adv.wrong_type(t, i), lambda t, i: adv.UNKNOWN[i % len(adv.UNKNOWN)],
+              lambda t, i: adv.near_miss(t, i)]
+    for n, var in enumerate(a.forms):
+        cell = form_cell(nb, var)
+        tests = [t for t in a.tests if t.var == var]
+        if n % 4 == 3:
+            literal = "'garbage'"
+        else:
+            literal = "{" + "".join(f"{t.item.upper()!r}: 1, " if i == 0 else f"{t.item!r}: {styles[n % 3](t, i)!r}, "
+                                    for i, t in enumerate(tests)) + "}"
+        cell.source = replace_recorded(cell.source, literal)
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir()))
+def test_released_notebooks_answer_bad_input_with_messages_not_tracebacks(name, tmp_path):
+    a = adv.load(name)
+    nb = _bad_literals(a)
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    stubs = set(a.code)  # the release's own "raise NotImplementedError()" code answer cells
+    errors = [c.source[:60] for c in nb.cells if c.cell_type == "code"
+              and c.metadata.get("nbgrader", {}).get("grade_id") not in stubs
+              and any(o.output_type == "error" for o in c.outputs)]
+    assert errors == []
+    tests = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in c.outputs)
+             for c in a.test_cells(nb)}
+    for t in a.tests:
+        if t.var in a.forms:
+            assert "✘" in tests[t.grade_id] or "not answered yet" in tests[t.grade_id] or \
+                "no answers recorded" in tests[t.grade_id], (t.grade_id, tests[t.grade_id])

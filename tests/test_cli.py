@@ -1,0 +1,203 @@
+"""The instructor command: a demo class graded end to end, exports checked against the personas."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+
+from newslit import cli, personas
+from newslit.answers import normalize_label
+from newslit.classroom import LEAK_MARKERS, Course, feedback_leaks, split
+from newslit.grading import check
+from newslit.report import BOUND, Unreadable, forms, item_text
+
+ROOT = __import__("harness").ROOT
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("grade", "feedback", "export", "demo", "keys", "guide"):
+        assert command in out
+
+
+def test_outside_a_course_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["--course", str(tmp_path), "grade"]) == 2
+    assert "nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_students_are_split_evenly_into_groups():
+    groups = split([f"s{i:02}" for i in range(7)], 2)
+    assert [len(g) for g in groups] == [4, 3]
+    assert sorted(sum(groups, [])) == [f"s{i:02}" for i in range(7)]
+    assert split(["a"], 4) == [["a"]]
+
+
+def test_recorded_answers_are_parsed_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("labels = ask('q', ITEMS, recorded={\n    'c02': 'opinion',\n})"),
+                nbformat.v4.new_code_cell(f"cues = ask('q2', ITEMS, recorded={{'c07': open({str(marker)!r}, 'w')}})"),
+                nbformat.v4.new_code_cell("other = ask('q3', ITEMS, recorded=None)")]
+    found = {var: value for var, (_, value) in forms(nb).items()}
+    assert found["labels"] == {"c02": "opinion"}
+    assert isinstance(found["cues"], Unreadable)
+    assert found["other"] is None
+    assert not marker.exists()
+
+
+def test_leaked_hidden_tests_in_feedback_are_found(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "solutions").mkdir()
+    folder = tmp_path / "grading" / "feedback" / "amy" / "ex1"
+    folder.mkdir(parents=True)
+    (folder / "ex1.html").write_text("<pre>### BEGIN HIDDEN TESTS\n_grade(labels, 'c02', {})</pre>")
+    (folder.parent.parent / "bob" / "ex1").mkdir(parents=True)
+    (folder.parent.parent / "bob" / "ex1" / "ex1.html").write_text("<p>c02: ✔ correct</p>")
+    leaks = feedback_leaks(Course(tmp_path), "ex1")
+    assert list(leaks) == [str(folder / "ex1.html")]
+    assert set(leaks[str(folder / "ex1.html")]) <= set(LEAK_MARKERS)
+
+
+def test_hidden_tests_match_the_key():
+    assert cli.main(["--course", str(ROOT), "keys", "--check"]) == 0
+
+
+def test_answer_key_document_is_current():
+    """docs/answer-key.md is generated: regenerate with `newslit guide` after changing a key."""
+    assert cli.main(["--course", str(ROOT), "guide", "--check"]) == 0
+
+
+def _expected(course: Course, assignment: str, student: str) -> dict:
+    """{grade_id: (score or None while waiting for manual grading, status, chosen answer)} from the persona rule."""
+    persona = personas.student_persona(student)
+    recorded = personas.answers(persona, course, assignment, root=ROOT)
+    out = {}
+    for cell in course.grade_cells(assignment):
+        if cell.manual:
+            out[cell.grade_id] = (None if persona.written is not None else 0.0, None, None)
+            continue
+        if not cell.spec["answers"].isidentifier():  # answered by code: the model solution, or the stub
+            out[cell.grade_id] = (cell.points if persona.codes else 0.0, "correct" if persona.codes else "missing",
+                                  None)
+            continue
+        answers = recorded.get(cell.spec["answers"]) or None
+        result = check(answers, cell.spec["item"], course.key(cell))
+        out[cell.grade_id] = (cell.points * result.credit, result.status, (answers or {}).get(cell.spec["item"]))
+    return out
+
+
+@pytest.mark.slow
+def test_demo_class_is_graded_end_to_end(tmp_path, capsys):
+    dest = tmp_path / "demo"
+    assert cli.main(["demo", "--dest", str(dest), "--workers", "2", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    course = Course(dest)
+    out = dest / "grading" / "exports"
+    assert str(out / "ex1-report.html") in printed
+    totals = pd.read_csv(out / "grades.csv")
+    students = [p.name for p in personas.PERSONAS]
+    graded = [a for a in course.assignments() if course.submitted(a)]
+    assert "ex1" in graded
+    for a in graded:
+        assert course.submitted(a) == sorted(students)
+        cells = course.grade_cells(a)
+        auto = [c for c in cells if not c.manual]
+        expected = {s: _expected(course, a, s) for s in students}
+
+        # per-item CSV: every student x item score, exactly the persona's
+        items = pd.read_csv(out / f"{a}-items.csv").set_index("student_id")
+        for s in students:
+            for c in cells:
+                want = expected[s][c.grade_id][0]
+                got = items.loc[s, c.grade_id]
+                assert (pd.isna(got) if want is None else got == pytest.approx(want)), (a, s, c.grade_id)
+            assert items.loc[s, "manual_pending"] == any(v[0] is None for v in expected[s].values())
+            row = totals[(totals["assignment"] == a) & (totals["student_id"] == s)].iloc[0]
+            assert row["score"] == pytest.approx(sum(v[0] or 0 for v in expected[s].values()))
+        assert totals.loc[(totals["assignment"] == a) & (totals["student_id"] == "strong"), "score"].iloc[0] == \
+            pytest.approx(sum(c.points for c in auto))
+        assert (items.loc["blank", [c.grade_id for c in cells]] == 0).all()
+
+        # item analysis: status counts and error rates per item
+        analysis = pd.read_csv(out / f"{a}-item-analysis.csv").set_index("grade_id")
+        for c in auto:
+            statuses = [expected[s][c.grade_id][1] for s in students]
+            for status in ("correct", "accepted", "wrong", "missing", "invalid"):
+                assert analysis.loc[c.grade_id, status] == statuses.count(status), (c.grade_id, status)
+            misses = sum(expected[s][c.grade_id][0] < c.points for s in students)
+            assert analysis.loc[c.grade_id, "error_rate"] == pytest.approx(misses / len(students), abs=1e-4)
+            assert analysis.loc[c.grade_id, "disagreements"] == 0
+
+        # confusion matrices (labels, and any other kind with one option list): best answer x answer chosen
+        files = sorted(out.glob(f"{a}-confusion-*.csv"))
+        assert (out / f"{a}-confusion-label.csv" in files) == any(c.spec["kind"] == "label" for c in auto)
+        for path in files:
+            kind = path.stem.removeprefix(f"{a}-confusion-")
+            confusion = pd.read_csv(path, index_col=0)
+            of_kind = [c for c in auto if c.spec["kind"] == kind]
+            want = {}
+            for c in of_kind:
+                key = course.key(c)
+                best = key["label"] if key["kind"] == "label" else key["accept"][0]
+                for s in students:
+                    given = expected[s][c.grade_id][2]
+                    col = "(no answer)" if given is None else normalize_label(given) if key["kind"] == "label" else given
+                    want[best, col] = want.get((best, col), 0) + 1
+            for (best, col), n in want.items():
+                assert confusion.loc[best, col] == n, (path.name, best, col)
+            assert confusion.to_numpy().sum() == len(of_kind) * len(students)
+
+        # the named misconception "bound word read as a hedge" counts exactly the personas' such answers
+        mis = pd.read_csv(out / f"{a}-misconceptions.csv").set_index("misconception")
+        labels = [c for c in auto if c.spec["kind"] == "label"]
+        texts = {c.grade_id: item_text(c, ROOT) for c in labels}
+        bound = sum(1 for c in labels for s in students
+                    if expected[s][c.grade_id][1] == "wrong" and expected[s][c.grade_id][2] == "hedged"
+                    and BOUND.search(texts[c.grade_id]))
+        name = "read a bound word (up to, at least, about, over) as a hedge"
+        assert (mis.loc[name, "count"] if name in mis.index else 0) == bound
+        if a == "ex1":
+            assert bound >= 5
+
+        # feedback: one file per student, no hidden tests or key call in any of them
+        assert feedback_leaks(course, a) == {}
+        for s in students:
+            assert (course.folder("feedback", a, s) / f"{cells[0].notebook}.html").is_file()
+        assert "<img" in (out / f"{a}-report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_demo_class_on_postgresql(tmp_path):
+    """The gradebook on PostgreSQL (db_url): set NEWSLIT_TEST_PG_URL to a server URL to run this."""
+    url = os.environ.get("NEWSLIT_TEST_PG_URL")  # e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/postgres
+    if not url:
+        pytest.skip("NEWSLIT_TEST_PG_URL is not set")
+    pytest.importorskip("psycopg2")
+    import sqlalchemy as sa
+
+    name = f"newslit_test_{os.getpid()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        db_url = sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+        dest = tmp_path / "demo"
+        assert cli.main(["demo", "--dest", str(dest), "--db-url", db_url, "--personas", "strong", "blank",
+                         "--quiet"]) == 0
+        assert Course(dest).db_url == db_url
+        assert not list(dest.glob("grading/*.db"))
+        items = pd.read_csv(dest / "grading" / "exports" / "ex1-items.csv").set_index("student_id")
+        auto = [c for c in Course(dest).grade_cells("ex1") if not c.manual]
+        assert items.loc["strong", "total"] == pytest.approx(sum(c.points for c in auto))
+        assert items.loc["blank", "total"] == 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
