@@ -295,3 +295,12 @@ def test_plot_is_readable_without_colour():
     assert {"end included", "end excluded", "no upper limit", "upper", "lower", "near_below"} <= set(legend)
     with pytest.raises(ValueError, match="plot one unit at a time"):
         E.plot_intervals(KEYED.loc[["e03", "e04"]])
+
+
+def test_describe_survives_a_replaced_reader(monkeypatch, capsys):
+    monkeypatch.setattr(E, "code_answer", lambda *a: {"": 480.0})
+    E.describe({"meet": 1}, "meet", "interval")
+    monkeypatch.setattr(E, "code_answer", lambda *a: None)
+    E.describe({"meet": 1}, "meet", "number")
+    out = capsys.readouterr()
+    assert out.err == "" and out.out.count("could not be described") == 1 and "not defined yet" in out.out

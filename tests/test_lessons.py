@@ -210,3 +210,25 @@ def test_lesson_notebooks_are_plain_and_keep_outputs_only_where_nbval_checks_the
         rows = data.load(table)
         used = set(re.findall(rf"\"({pattern})\"", source)) & set(rows.index)
         assert not used & set(rows.index[rows["role"] == "assessed"]), f"{path.name} uses assessed {table}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_every_practice_question_can_be_answered_right(path, monkeypatch, capsys):
+    """Run the lesson's code in-process, collect its questions: each answer (and hint) is among the options."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    asked = {}
+    monkeypatch.setattr(lessons, "practice", lambda qid, questions, recorded=None: asked.setdefault(qid, questions))
+    namespace = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, path.name, "exec"), namespace)
+    assert len(asked) >= 4
+    for qid, questions in asked.items():
+        for q in questions:
+            right = q.answer[0] if q.kind == "cue" else q.answer
+            assert q.check(right).status == "correct", (qid, q.id)
+            assert q.why and all(q.check(h).status in ("wrong", "accepted") for h in q.hints), (qid, q.id)
+            if q.kind in ("choice", "label"):
+                assert set(q.alternates) <= set(q.item().options), (qid, q.id)

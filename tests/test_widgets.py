@@ -61,3 +61,10 @@ def test_choose_placeholder_is_not_an_answer():
     form = Form("t5", label_items(["c02"]), {}, None)
     assert form.controls["c02"].label == CHOOSE and form.values() == {}
     form.close()
+
+
+def test_cue_feedback_for_a_claim_in_the_outlets_own_voice_explains_instead_of_crashing():
+    from newslit.claims import cue_feedback
+
+    check, why = cue_feedback("c03", "announced")
+    assert check.status == "wrong" and "own voice" in check.message and why

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from newslit import data
-from newslit.answers import check_cue, check_label
+from newslit.answers import Check, check_cue, check_label
 from newslit.data import LABELS
 from newslit.widgets import Item
 
@@ -59,6 +59,8 @@ def label_feedback(claim_id: str, value):
 def cue_feedback(claim_id: str, value):
     c = _public_answer(claim_id)
     accepted = [a for a in c["cue_answers"].split("|") if a] or [c["cue"]]
+    if not any(accepted):
+        return Check(claim_id, "wrong", "this claim has no cue word: the outlet says it in its own voice"), c["explanation"]
     return check_cue(claim_id, value, accepted), c["explanation"]
 
 

@@ -171,7 +171,8 @@ def cmd_demo(args) -> int:
         with open(dest / "nbgrader_config.py", "a", encoding="utf-8") as fh:
             fh.write(f"\n# newslit demo --db-url\nc.CourseDirectory.db_url = {args.db_url!r}\n")
         course = classroom.Course(dest)
-    students = personas.make_class(course, chosen, args.copies, root=repo)
+    _assignments(course, args.assignment)  # unknown names are an error
+    students = personas.make_class(course, chosen, args.copies, root=repo, assignments=args.assignment or None)
     print(f"Demo course: {dest}\n{len(students)} students from personas: "
           f"{', '.join(p.name for p in chosen)} (see docs/instructor-guide.md)")
     start = time.monotonic()
@@ -247,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="grade a sample class of student personas end to end (run in the repository)",
                        description="Copy the course into DEST (default: a new temporary folder), write one "
                        "submission per student persona, and run `newslit grade` on it.")
+    d.add_argument("assignment", nargs="*", help="assignments to include (default: all)")
     d.add_argument("--dest", help="an empty folder for the demo course (default: a temporary folder)")
     d.add_argument("--personas", nargs="+", metavar="NAME", help="personas to include (default: all)")
     d.add_argument("--copies", type=int, default=1, help="students per persona (for a larger class)")

@@ -455,25 +455,30 @@ def code_answer(namespace: dict, name: str, item: str, shape: str) -> dict:
 
 
 def describe(namespace: dict, name: str, shape: str, item: str = "") -> None:
-    """Print whether the code answer ``name`` is defined and has the expected shape (not whether it is right)."""
-    got = code_answer(namespace, name, item, shape)
+    """Print whether the code answer ``name`` is defined and has the expected shape (not whether it is right).
+
+    Never raises, whatever the variable holds (the grade comes from the hidden test, not from this).
+    """
+    try:
+        print(_description(code_answer(namespace, name, item, shape), name, shape, item))
+    except Exception:
+        print(f"{name}: could not be described here; the graded feedback will say how it was scored.")
+
+
+def _description(got: dict, name: str, shape: str, item: str) -> str:
     if not got:
-        print(f"{name}: not defined yet. Write the code in the cell above and run it.")
-        return
+        return f"{name}: not defined yet. Write the code in the cell above and run it."
     value = got[item]
     if shape in ("number", "element"):
         try:
             value = f"{parse_number(value):,.6g}"
         except AnswerError as err:
-            print(f"{name}: ✘ {err}")
-            return
+            return f"{name}: ✘ {err}"
     elif shape == "interval" and value.startswith("not an interval"):
-        print(f"{name}: ✘ {value}; use intersect(...) on two rows of intervals(...)")
-        return
+        return f"{name}: ✘ {value}; use intersect(...) on two rows of intervals(...)"
     elif shape == "ids" and type(value) is not list:
-        print(f"{name}: ✘ expected rows of the table (a DataFrame), not {_kind(value)}")
-        return
-    print(f"{name}: answered ({value}). Whether it is right is shown in your graded feedback.")
+        return f"{name}: ✘ expected rows of the table (a DataFrame), not {_kind(value)}"
+    return f"{name}: answered ({value}). Whether it is right is shown in your graded feedback."
 
 
 # ---- answer keys for the hidden tests (registered in newslit.assign.KEY_BUILDERS) ----

@@ -189,13 +189,13 @@ def submission(persona: Persona, course: Course, assignment: str, notebook: str,
     return nb
 
 
-def make_class(course: Course, personas=PERSONAS, copies: int = 1, root=None) -> list[str]:
+def make_class(course: Course, personas=PERSONAS, copies: int = 1, root=None, assignments=None) -> list[str]:
     """Write every persona's submission of every released assignment into the course's submitted folder.
 
     With ``copies`` > 1 each persona appears several times (``strong-2``...), for timing larger classes.
     """
     students = []
-    for assignment in course.assignments():
+    for assignment in assignments or course.assignments():
         release = course.folder("release", assignment)
         if not release.is_dir():
             continue

@@ -228,11 +228,11 @@ def item_analysis(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def confusions(long: pd.DataFrame, max_options: int = 10) -> dict[str, pd.DataFrame]:
-    """Per item kind whose items share one option list (labels, bounds, verdicts...): counts of
-    the key's best option (rows) against the option students chose (columns)."""
+    """Per item kind with several items sharing one option list (labels, bounds, verdicts...): counts
+    of the key's best option (rows) against the option students chose (columns)."""
     out = {}
     for kind, g in long[long["answer_kind"].isin(["label", "choice"])].groupby("kind", sort=False):
-        if g["options"].nunique() != 1 or not g["options"].iloc[0]:
+        if g["item"].nunique() < 2 or g["options"].nunique() != 1 or not g["options"].iloc[0]:
             continue
         opts = g["options"].iloc[0].split("|")
         if len(opts) > max_options:
@@ -432,6 +432,10 @@ def write(course: Course, assignment: str, out: Path) -> dict[str, Path]:
 
 # ---------------------------------------------------------------- the answer key document
 
+def _points(n: float) -> str:
+    return f"{n:g} point" + ("" if n == 1 else "s")
+
+
 def _md(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
@@ -445,15 +449,17 @@ def answer_key(course: Course) -> str:
         cells = course.grade_cells(assignment)
         if not cells:
             continue
-        total = sum(c.points for c in cells)
-        lines += [f"## {assignment} ({total:g} points)", ""]
+        lines += [f"## {assignment} ({_points(sum(c.points for c in cells))})", ""]
         forms_ = {}
         for c in cells:
-            forms_.setdefault(c.spec["answers"] if c.spec else "written", []).append(c)
+            var = "written" if c.manual else c.spec["answers"] if c.spec["answers"].isidentifier() else f"code {c.grade_id}"
+            forms_.setdefault(var, []).append(c)
         for var, group in forms_.items():
             if var == "written":
                 continue
-            lines += [f"### Form `{var}` ({sum(c.points for c in group):g} points)", "",
+            title = f"Code answer `{var[5:]}` (computed by the student's code)" if var.startswith("code ") else \
+                f"Form `{var}`"
+            lines += [f"### {title} ({_points(sum(c.points for c in group))})", "",
                       "| item | kind | text | answer | also accepted | source · cue | why |", "|---|---|---|---|---|---|---|"]
             for c in group:
                 key = course.key(c)
@@ -467,7 +473,7 @@ def answer_key(course: Course) -> str:
                              f"| {_md(also)} | {_md(src)} | {_md(key.get('why', ''))} |")
             lines.append("")
         for c in forms_.get("written", []):
-            lines += [f"### Written answer `{c.grade_id}` ({c.points:g} points, graded by hand)", "",
+            lines += [f"### Written answer `{c.grade_id}` ({_points(c.points)}, graded by hand)", "",
                       "Rubric: see docs/instructor-guide.md. Model answer from solutions/:", "",
                       *[f"> {line}" for line in c.source.strip().splitlines()], ""]
     return "\n".join(lines).rstrip() + "\n"

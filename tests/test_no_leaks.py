@@ -1,0 +1,208 @@
+"""Nothing a student sees before grading holds an assessed answer: not the released exercises, not the
+lessons, not the installed package; the feedback shows verdicts and explanations but never the hidden tests.
+
+What counts as the key (data/key/*.csv): the free-text fields (explanations and the like: columns whose
+values average 50+ characters) and, per hidden test, the key literal it passes to ``_grade``. Short
+answers such as 'attributed' are options every student sees, so they are not scanned for; instead the
+shipped public tables must have every keyed answer field blank.
+"""
+
+import ast
+import csv
+import html
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from adversarial import load
+from harness import ROOT, autograde, make_course, nbgrader, submit
+
+from newslit import assign
+
+MARKERS = (assign.BEGIN, assign.END, "HIDDEN TESTS", "_grade(")
+
+
+def key_tables() -> dict[str, list[dict]]:
+    return {p.name: list(csv.DictReader(p.open(encoding="utf-8", newline=""))) for p in (ROOT / "data" / "key").glob("*.csv")}
+
+
+def key_prose() -> dict[str, str]:
+    """{text: 'file id column'} for the free-text fields of the key."""
+    out = {}
+    for name, rows in key_tables().items():
+        id_field, *fields = list(rows[0])
+        for f in fields:
+            values = [r[f] for r in rows if r[f]]
+            if values and sum(map(len, values)) / len(values) >= 50:
+                out.update({r[f]: f"{name} {r[id_field]} {f}" for r in rows if len(r[f]) >= 20})
+    return out
+
+
+def key_literals() -> dict[str, str]:
+    """{key literal as written in the hidden test: 'notebook grade_id'} for every autograded cell."""
+    out = {}
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            spec = cell.metadata.get("newslit")
+            if spec and "kind" in spec:
+                literal = json.dumps(assign.key_entry(spec, ROOT), ensure_ascii=False)
+                assert literal in cell.source  # the form the hidden test really has
+                out[literal] = f"{path.name} {cell.metadata['nbgrader']['grade_id']}"
+    return out
+
+
+def strings(obj):
+    """Every string inside a parsed notebook (sources, outputs, metadata)."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k
+            yield from strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from strings(v)
+
+
+def text_of(name: str, data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")
+    if name.endswith(".ipynb"):
+        return "\n".join(strings(json.loads(text)))
+    return html.unescape(text) if name.endswith(".html") else text
+
+
+def leaks(text: str, forbidden: dict[str, str]) -> list[str]:
+    return [where for needle, where in forbidden.items() if needle in text]
+
+
+def test_the_scan_has_something_to_find():
+    assert len(key_prose()) >= 40 and len(key_literals()) >= 50
+    assert all(len(t) >= 20 for t in key_prose())
+
+
+PUBLIC = [p for folder in ("exercises", "lessons") for p in sorted((ROOT / folder).rglob("*"))
+          if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+
+
+@pytest.mark.parametrize("path", PUBLIC, ids=[str(p.relative_to(ROOT)) for p in PUBLIC])
+def test_released_exercises_and_lessons_hold_no_key(path):
+    text = text_of(path.name, path.read_bytes())
+    forbidden = {**key_prose(), **key_literals(), **{m: f"marker {m!r}" for m in MARKERS}}
+    assert leaks(text, forbidden) == []
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    (path,) = out.glob("newslit-*.whl")
+    return zipfile.ZipFile(path)
+
+
+@pytest.mark.slow
+def test_the_installed_package_holds_no_key(wheel):
+    names = wheel.namelist()
+    assert not [n for n in names if "/key/" in n or n.startswith("data/")]
+    assert "newslit/data/claims.csv" in names
+    forbidden = {**key_prose(), **key_literals()}
+    found = {n: leaks(text_of(n, wheel.read(n)), forbidden) for n in names}
+    assert {n: f for n, f in found.items() if f} == {}
+
+
+@pytest.mark.slow
+def test_the_shipped_tables_leave_every_keyed_answer_blank(wheel):
+    checked = 0
+    for name, rows in key_tables().items():
+        member = f"newslit/data/{name}"
+        if member not in wheel.namelist():
+            continue
+        public = list(csv.DictReader(wheel.read(member).decode("utf-8").splitlines()))
+        id_field, *fields = list(rows[0])
+        keyed = {r[id_field] for r in rows}
+        for row in public:
+            if row[id_field] in keyed:
+                checked += 1
+                assert {f: row[f] for f in fields if f in row and row[f]} == {}, (name, row[id_field])
+    assert checked >= len(key_tables()["claims.csv"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir()))
+def test_feedback_shows_explanations_but_never_the_hidden_tests(name, tmp_path):
+    a = load(name)
+    course = make_course(tmp_path)
+    submit(course, "right", name, a.filled())
+    submit(course, "blank", name, a.notebook())
+    autograde(course, name)
+    nbgrader(course, "generate_feedback", name, "--force")
+    pages = sorted((course / "grading" / "feedback").glob(f"*/{name}/*.html"))
+    assert len(pages) == 2
+    for page in pages:
+        text = text_of(page.name, page.read_bytes())
+        assert "Why:" in text  # the verdict and explanation are the point of the feedback
+        assert leaks(text, {**key_literals(), **{m: f"marker {m!r}" for m in MARKERS}}) == [], page
+
+
+def student_side_modules() -> list[Path]:
+    """The newslit modules a student's kernel loads: those the released notebooks import, and grading."""
+    wanted = {"newslit.grading"}
+    for path in (ROOT / "exercises").glob("*/*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            try:
+                tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree) if tree else ():
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("newslit"):
+                    wanted.add(node.module)
+                elif isinstance(node, ast.Import):
+                    wanted.update(a.name for a in node.names if a.name.startswith("newslit"))
+    code = (f"import importlib, sys\nfor m in {sorted(wanted)!r}: importlib.import_module(m)\n"
+            "print('\\n'.join(sorted(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'newslit')))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return [Path(p) for p in out.split()]
+
+
+WRITERS = {"write_text", "write_bytes", "to_csv", "to_json", "to_excel", "to_pickle", "savefig", "mkstemp",
+           "NamedTemporaryFile"}
+MODULE_WRITERS = {("os", "rename"), ("os", "replace"), ("shutil", "copy"), ("shutil", "copyfile"),
+                  ("shutil", "move"), ("json", "dump"), ("pickle", "dump"), ("nbformat", "write")}
+
+
+def file_writes(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "open":
+            mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            if not (isinstance(mode, ast.Constant) and set(str(mode.value)) <= set("rbt")) and mode is not None:
+                found.append(f"{path.name}:{node.lineno} open(..., {ast.unparse(mode)})")
+        elif isinstance(f, ast.Attribute) and (f.attr in WRITERS or (
+                isinstance(f.value, ast.Name) and (f.value.id, f.attr) in MODULE_WRITERS)):
+            found.append(f"{path.name}:{node.lineno} {ast.unparse(f)}(...)")
+    return found
+
+
+def test_no_answer_is_written_to_a_file_outside_the_notebook():
+    """Answers live only in the notebook's own source (the recorded= literal, written by the frontend
+    through set_next_input). Student-side code writes no file, so there is no answer file whose
+    writes would need to be atomic; if one is ever added, write a temp file and os.replace() it."""
+    modules = student_side_modules()
+    assert {"grading.py", "widgets.py", "check.py", "answers.py"} <= {p.name for p in modules}
+    assert {str(p): w for p in modules if (w := file_writes(p))} == {}
+
+
+def test_the_scan_finds_a_planted_leak():
+    nb = load("ex1").notebook()
+    (prose, where), (literal, cell) = list(key_prose().items())[-1], next(iter(key_literals().items()))
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"Hint: {prose}"))
+    nb.cells.append(nbformat.v4.new_code_cell(f"key = {literal}"))
+    text = text_of("x.ipynb", nbformat.writes(nb).encode())
+    assert {where, cell} <= set(leaks(text, {**key_prose(), **key_literals()}))
