@@ -290,6 +290,12 @@ class Student:
         cell.scroll_into_view_if_needed()
         return "\n".join(cell.locator(".cm-content .cm-line").all_text_contents())
 
+    def see(self, locator, text: str, timeout: float = 30_000):
+        """Wait until ``locator`` contains ``text`` (Playwright's expect, with room for a busy machine)."""
+        from playwright.sync_api import expect
+
+        expect(locator).to_contain_text(text, timeout=timeout)
+
     def wait_output(self, cell, text: str, timeout: float = 60_000):
         cell.locator(".jp-OutputArea", has_text=text).wait_for(timeout=timeout)
 

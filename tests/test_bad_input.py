@@ -193,27 +193,31 @@ def test_summary_lists_unknown_invalid_and_missing_items(capsys):
 
 
 def _bad_literals(a: adv.Assignment):
-    """The release with every form's recorded= holding a different kind of bad input."""
-    nb = a.notebook()
-    styles = [lambda t, i: adv.wrong_type(t, i), lambda t, i: adv.UNKNOWN[i % len(adv.UNKNOWN)],
-              lambda t, i: adv.near_miss(t, i)]
+    """The release with every form's recorded= holding bad input (an id in capitals, then wrong types,
+    unknown words or near misses; every fourth form a string). Returns it and the items whose test cell
+    must say so (✘ or 'not answered'): every invalid one, except text that is no option of a menu, which
+    the form flags next to the menu (the check cell does not know the options)."""
+    nb, flagged = a.notebook(), set()
+    styles = [adv.wrong_type, lambda t, i: adv.UNKNOWN[i % len(adv.UNKNOWN)], adv.near_miss]
     for n, var in enumerate(a.forms):
-        cell = form_cell(nb, var)
         tests = [t for t in a.tests if t.var == var]
-        if n % 4 == 3:
-            literal = "'garbage'"
-        else:
-            literal = "{" + "".join(f"{t.item.upper()!r}: 1, " if i == 0 else f"{t.item!r}: {styles[n % 3](t, i)!r}, "
-                                    for i, t in enumerate(tests)) + "}"
-        cell.source = replace_recorded(cell.source, literal)
-    return nb
+        pairs = [(t.item.upper() if i == 0 else t.item, 1 if i == 0 else styles[n % 3](t, i)) for i, t in enumerate(tests)]
+        literal = "'garbage'" if n % 4 == 3 else "{" + "".join(f"{k!r}: {v!r}, " for k, v in pairs) + "}"
+        form_cell(nb, var).source = replace_recorded(form_cell(nb, var).source, literal)
+        for (key, value), t in zip(pairs, tests, strict=True):
+            status = grading.check({} if n % 4 == 3 else {key: value}, t.item, t.key).status
+            well_typed = isinstance(value, str) if t.kind == "choice" else (
+                isinstance(value, list) and all(isinstance(v, str) for v in value))
+            if status in ("missing", "invalid") and not (t.kind in ("choice", "choices") and well_typed):
+                flagged.add(t.grade_id)
+    return nb, flagged
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir()))
 def test_released_notebooks_answer_bad_input_with_messages_not_tracebacks(name, tmp_path):
     a = adv.load(name)
-    nb = _bad_literals(a)
+    nb, flagged = _bad_literals(a)
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     stubs = set(a.code)  # the release's own "raise NotImplementedError()" code answer cells
@@ -221,9 +225,8 @@ def test_released_notebooks_answer_bad_input_with_messages_not_tracebacks(name, 
               and c.metadata.get("nbgrader", {}).get("grade_id") not in stubs
               and any(o.output_type == "error" for o in c.outputs)]
     assert errors == []
-    tests = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in c.outputs)
-             for c in a.test_cells(nb)}
-    for t in a.tests:
-        if t.var in a.forms:
-            assert "✘" in tests[t.grade_id] or "not answered yet" in tests[t.grade_id] or \
-                "no answers recorded" in tests[t.grade_id], (t.grade_id, tests[t.grade_id])
+    said = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in c.outputs) for c in a.test_cells(nb)}
+    quiet = {g: said[g] for g in flagged if not ("✘" in said[g] or "not answered yet" in said[g]
+                                                 or "no answers recorded" in said[g])}
+    assert quiet == {}
+    assert len(flagged) > len(a.forms)

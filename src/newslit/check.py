@@ -9,7 +9,23 @@ from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_n
 from newslit.grading import plain
 from newslit.widgets import unrecorded
 
-_NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number}
+
+def _choice(value):
+    if not isinstance(value, str):
+        raise AnswerError(f"choose one of the options (text), not {type(value).__name__} {value!r}")
+
+
+def _choices(value):
+    if isinstance(value, str) or not isinstance(value, list | tuple | set) or not all(isinstance(v, str) for v in value):
+        raise AnswerError(f"give a list of options (text), like ['a', 'b'], not {value!r}")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number, "choice": _choice,
+              "choices": _choices}
 
 
 def check_answer(answers, item: str, kind: str = "label", qid: str | None = None) -> None:
@@ -25,7 +41,7 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
     if not plain(answers):  # made by code, not typed: its methods could raise (the grader ignores it too)
         print(f"{item}: ✘ answers must be plain text or numbers, like {{'{item}': ...}}; re-run the form cell.")
         return
-    if item not in answers or answers[item] in (None, ""):
+    if _blank(answers.get(item)):
         print(f"{item}: not answered yet.")
         return
     normalize = _NORMALIZE.get(kind)
@@ -45,7 +61,7 @@ def summary(answers, items, qid: str, kind: str = "label") -> None:
     normalize = _NORMALIZE.get(kind, lambda v: v)
     missing, invalid = [], []
     for item in items:
-        if answers.get(item) in (None, ""):
+        if _blank(answers.get(item)):
             missing.append(item)
             continue
         try:

@@ -204,7 +204,6 @@ class StepResult:
     failed: list[str] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    logs: list[Path] = field(default_factory=list)
 
 
 def split(students: list[str], workers: int) -> list[list[str]]:
@@ -219,10 +218,10 @@ def _student_of(line: str, assignment: str) -> str | None:
 
 
 def _run_groups(course: Course, step: str, assignment: str, groups: list[list[str]], everyone: list[str],
-                extra: tuple, progress: Progress, logdir: Path, tag: str) -> tuple[set, set, list[Path]]:
-    """Run ``nbgrader <step>`` once per group at the same time; returns (failed, skipped, logs)."""
+                extra: tuple, progress: Progress, logdir: Path, tag: str) -> tuple[set, set]:
+    """Run ``nbgrader <step>`` once per group at the same time (logs in ``logdir``); returns (failed, skipped)."""
     marker = {"autograde": "Sanitizing ", "generate_feedback": "Converting notebook "}[step]
-    failed, skipped, logs, threads = set(), set(), [], []
+    failed, skipped, threads = set(), set(), []
     error = re.compile(r"error processing assignment '([^']*)' for student '([^']*)'")
 
     def watch(worker: int, proc: subprocess.Popen, log: Path, group: set):
@@ -253,7 +252,6 @@ def _run_groups(course: Course, step: str, assignment: str, groups: list[list[st
         if others:
             args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
         log = logdir / f"{step}-{assignment}-{tag}{i + 1}.log"
-        logs.append(log)
         proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course.root, env=_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         procs.append(proc)
@@ -265,7 +263,7 @@ def _run_groups(course: Course, step: str, assignment: str, groups: list[list[st
     for proc, group in zip(procs, groups, strict=True):
         if proc.returncode not in (0, 1):  # 1: nbgrader reports per-student errors, logged above
             failed.update(group)
-    return failed, skipped, logs
+    return failed, skipped
 
 
 def run_step(course: Course, step: str, assignment: str, students: list[str], workers: int = 2,
@@ -283,22 +281,20 @@ def run_step(course: Course, step: str, assignment: str, students: list[str], wo
     label = {"autograde": "autograde", "generate_feedback": "feedback"}[step] + f" {assignment}"
     start = time.monotonic()
     progress = Progress(label, len(students), quiet=quiet)
-    failed, skipped, logs = _run_groups(course, step, assignment, split(students, workers), everyone, extra,
+    failed, skipped = _run_groups(course, step, assignment, split(students, workers), everyone, extra,
                                         progress, logdir, "w")
     failed |= {s for s in students if not _output_ok(course, out_kind, assignment, s)}
     if failed:  # one retry, all in one process
         result.retried = sorted(failed)
         progress.label, progress.done = label + " (retry)", len(students) - len(failed)
-        again, _, more = _run_groups(course, step, assignment, [sorted(failed)], everyone, ("--force",),
-                                     progress, logdir, "retry")
-        logs += more
+        again, _ = _run_groups(course, step, assignment, [sorted(failed)], everyone, ("--force",), progress,
+                               logdir, "retry")
         failed = {s for s in failed if s in again or not _output_ok(course, out_kind, assignment, s)}
     progress.close()
     result.failed = sorted(failed)
     result.skipped = sorted(set(skipped) - failed)
     result.done = [s for s in students if s not in failed and s not in skipped]
     result.seconds = time.monotonic() - start
-    result.logs = logs
     return result
 
 
@@ -347,6 +343,14 @@ def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
         found = [m for m in LEAK_MARKERS if m in text]
         if found:
             leaks[path] = found
+    return leaks
+
+
+def withhold_leaks(course: Course, assignment: str) -> list[str]:
+    """Delete feedback files that show hidden tests (they must never be released); returns their paths."""
+    leaks = list(feedback_leaks(course, assignment))
+    for path in leaks:
+        Path(path).unlink()
     return leaks
 
 

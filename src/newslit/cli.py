@@ -1,4 +1,4 @@
-"""The ``newslit`` command: an instructor's whole grading workflow, run from the course root.
+"""newslit: an instructor's whole grading workflow, run from the course root (where nbgrader_config.py is).
 
     newslit grade              autograde every submission (in parallel), feedback without the key, exports
     newslit feedback           regenerate feedback (after manual grading in formgrader) and check it
@@ -70,16 +70,16 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
         classroom.ensure_in_gradebook(course, a)
         graded = classroom.run_step(course, "autograde", a, chosen, workers, force, quiet)
         line = {"assignment": a, "submitted": len(chosen), "graded": len(graded.done),
-                "already graded": len(graded.skipped), "failed": graded.failed,
+                "already graded": len(graded.skipped), "failed": graded.failed, "retried": graded.retried,
                 "autograde s": round(graded.seconds, 1)}
         if graded.failed:
             status = 1
         if feedback:
             ok = [s for s in chosen if s not in graded.failed]
             fb = classroom.run_step(course, "generate_feedback", a, ok, workers, True, quiet)
-            leaks = classroom.feedback_leaks(course, a)
-            for path in leaks:
-                Path(path).unlink()
+            leaks = classroom.withhold_leaks(course, a)
+            if fb.failed:
+                status = max(status, 1)
             if leaks:
                 status = 2
                 print(f"ERROR: {len(leaks)} feedback file(s) showed hidden tests and were deleted; add "
@@ -105,6 +105,8 @@ def print_summary(rows, paths, course, stream):
     print("\nSummary", file=stream)
     for r in rows:
         failed = f", FAILED: {', '.join(r['failed'])} (see grading/logs/)" if r["failed"] else ", 0 failed"
+        if r["retried"]:
+            failed += f" ({len(r['retried'])} retried once)"
         manual = r["manual grading"]
         print(f"  {r['assignment']}: {r['submitted']} submitted, {r['graded']} graded now, "
               f"{r['already graded']} already graded{failed}; {len(manual)} need manual grading"
@@ -137,9 +139,7 @@ def cmd_feedback(args) -> int:
     for a in _assignments(course, args.assignment):
         students = [s for s in classroom.autograded(course, a) if s in course.submitted(a, args.student or ["*"])]
         fb = classroom.run_step(course, "generate_feedback", a, students, args.workers, True, args.quiet)
-        leaks = classroom.feedback_leaks(course, a)
-        for path in leaks:
-            Path(path).unlink()
+        leaks = classroom.withhold_leaks(course, a)
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
               + (f"; {len(leaks)} showed hidden tests and were DELETED" if leaks else "; no hidden tests shown"))
@@ -153,8 +153,9 @@ def cmd_export(args) -> int:
     course = _course(args)
     names = args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)]
     paths = export_all(course, _assignments(course, names), _out(course, args))
+    print(f"totals (nbgrader export): {paths.pop('totals')}")
     for name, p in paths.items():
-        print(f"{name}: {p}" if name == "totals" else f"{name}: {', '.join(str(v) for v in p.values())}")
+        print(f"{name}: {len(p) - 1} CSV files in {p['html'].parent}; report: {p['html']}")
     return 0
 
 

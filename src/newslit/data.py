@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-LABELS = ("stated as fact", "attributed", "hedged", "denied", "opinion")
+from newslit.answers import LABELS
+
 ROLES = ("worked", "practice", "assessed")
 
 
@@ -59,7 +60,6 @@ BOUNDS = ("exact", "approx", "upper", "lower", "near_below", "range", "vague")
 MEASURE_KINDS = ("count", "capacity", "target", "capability", "derived", "duration")
 MODALITIES = ("none", "could", "likely", "estimated", "conditional", "expected")
 SOURCE_TYPES = ("minister", "intelligence", "expert", "official", "outlet")
-CHECKS = ("corroborated", "refined", "contradicted", "not verified")
 # exercise 3 (lateral reading): outside reports, verdicts on claims, the article's slips
 SOURCE_EVIDENCE = ("READ", "CALC", "READ+CALC", "MEM")  # only READ/CALC rows may decide a graded item
 BEARINGS = ("corroborates", "contradicts", "refines", "does not settle", "context")
@@ -97,7 +97,7 @@ TABLES = {
          _f("source"), _f("source_type", "enum", SOURCE_TYPES), _f("source_chain"), _f("basis"),
          _f("as_of", "date", required=False), _f("derived_from", required=False), _f("compare_with", required=False),
          _f("outlet", required=False), _f("url", required=False), _f("evidence", "enum", EVIDENCE),
-         _f("check", "enum", CHECKS, required=False), _f("ref"), _f("explanation", required=False)),
+         _f("ref"), _f("explanation", required=False)),
         span=True, span_when=("in_article", "yes"),
         answer_fields=("original_unit", "bound", "bound_alternates", "measure_kind", "measure_alternates",
                        "derived_from", "explanation"),

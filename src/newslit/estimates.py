@@ -338,7 +338,7 @@ def worked_example(eid: str) -> str:
     rows = [("Bound words", row["bound_words"] or "none"), ("Bound type", f"<b>{row['bound']}</b>"),
             ("Interval", iv["notation"] + f" {row['unit']}"), ("What is measured", row["measure_kind"]),
             ("Modality", row["modality"]), ("Who says it", row["source_chain"]), ("Basis", row["basis"]),
-            ("Stated", row["as_of"] or "not known"), ("Fact-check", row["check"] or "—"),
+            ("Stated", row["as_of"] or "not known"), ("Evidence", row["evidence"]),
             ("Why", row["explanation"])]
     body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>"
                    f"{v if k == 'Bound type' else html.escape(v)}</td></tr>" for k, v in rows)

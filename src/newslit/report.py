@@ -282,7 +282,7 @@ def _describe(kind: str, best: str, answer: str, text: str) -> str:
 
 def misconceptions(long: pd.DataFrame) -> pd.DataFrame:
     """Wrong answers grouped into named patterns, most frequent first."""
-    wrong = long[long["status"] == "wrong"]
+    wrong = long[(long["status"] == "wrong") & (long["answer"] != "(code)")]  # code answers: no choice to name
     columns = ["misconception", "kind", "count", "students", "items", "examples"]
     if wrong.empty:
         return pd.DataFrame(columns=columns)
@@ -404,8 +404,8 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
     parts += ["<h2>Most common misconceptions</h2>", _table(mis) if len(mis) else "<p>No wrong answers.</p>"]
     for kind, conf in confs.items():
         parts += [f"<h2>Confusion matrix: {html.escape(kind)}</h2>", figs[f"confusion:{kind}"],
-                  "<p class='note'>Counts over all items of this kind and all students. Off-diagonal cells include "
-                  "accepted alternatives (for example 'attributed' where the best reading is 'hedged').</p>",
+                  "<p class='note'>Counts over all items of this kind and all students. Some off-diagonal cells are "
+                  "accepted alternatives that earn full credit: see the key column of the item table.</p>",
                   conf.reset_index().to_html(index=False, border=0, classes="t")]
     parts += ["<h2>Total scores</h2>", figs.get("totals", ""), "</body></html>"]
     return "\n".join(parts)
@@ -469,7 +469,7 @@ def answer_key(course: Course) -> str:
                 except (data.DataError, KeyError):
                     row = {}
                 src = " · ".join(str(row[f]) for f in ("source", "cue") if f in row and row[f])
-                lines.append(f"| {c.spec['item']} | {c.spec['kind']} | {_md(row.get('span', ''))} | **{_md(best)}** "
+                lines.append(f"| {c.spec['item']} | {c.spec['kind']} | {_md(item_text(c, course.root))} | **{_md(best)}** "
                              f"| {_md(also)} | {_md(src)} | {_md(key.get('why', ''))} |")
             lines.append("")
         for c in forms_.get("written", []):
