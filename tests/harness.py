@@ -71,10 +71,9 @@ def submit(course: Path, student: str, assignment: str, nb) -> Path:
 
 
 def autograde(course: Path, assignment: str, *extra: str) -> subprocess.CompletedProcess:
-    """Register the assignment (generate_assignment fills the gradebook) and autograde every submission."""
+    """Register the assignment (generate_assignment fills the gradebook) and autograde every submission;
+    autograde adds unknown students itself."""
     nbgrader(course, "generate_assignment", assignment, "--force")
-    for student_dir in (course / "grading" / "submitted").iterdir():
-        nbgrader(course, "db", "student", "add", student_dir.name)
     return nbgrader(course, "autograde", assignment, "--force", *extra)
 
 
