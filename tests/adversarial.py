@@ -22,6 +22,7 @@ Works for any assignment whose test cells carry ``{"newslit": {...}}`` metadata.
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,7 +251,7 @@ UNKNOWN = ["true", "false", "fake news", "hedging", "misleading", "propaganda", 
 
 
 def unknown_labels_zero(a: Assignment) -> Case:
-    i = iter(range(10**6))
+    i = itertools.count()
 
     def unknown(t: Test):
         k = t.key
@@ -262,7 +263,7 @@ def unknown_labels_zero(a: Assignment) -> Case:
 
 
 def wrong_types_zero(a: Assignment) -> Case:
-    i = iter(range(10**6))
+    i = itertools.count()
     return Case(a.filled(lambda t: wrong_type(t, next(i)), code=False), a.zero(),
                 why="numbers, lists, tuples, dicts, bytes, sets, None, bools: 'not a valid answer', 0")
 
@@ -277,13 +278,13 @@ def not_a_dict_zero(a: Assignment) -> Case:
 
 
 def variants_pass(a: Assignment) -> Case:
-    i = iter(range(10**6))
+    i = itertools.count()
     return Case(a.filled(lambda t: variants(t, next(i))), a.scores(),
                 why="case, spaces/tabs/newlines, NBSP, full-width letters (NFKC), curly quotes, 'fact'")
 
 
 def near_misses_zero(a: Assignment) -> Case:
-    i = iter(range(10**6))
+    i = itertools.count()
     return Case(a.filled(lambda t: near_miss(t, next(i)), code=False), a.zero(),
                 why="typos, trailing punctuation, hyphens, zero-width spaces and look-alike letters do not count")
 
