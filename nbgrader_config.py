@@ -6,6 +6,7 @@ grading/    everything produced by grading (submitted, autograded, feedback, gra
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 here = os.path.dirname(os.path.abspath(__file__))
@@ -18,6 +19,11 @@ c.CourseDirectory.submitted_directory = "grading/submitted"
 c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.solution_directory = "grading/solution"
+# nbgrader runs `alembic` from PATH to create the gradebook: find it beside this Python, so
+# `.venv/bin/nbgrader ...` works without activating the virtual environment.
+bindir = os.path.dirname(sys.executable)
+if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 os.makedirs(os.path.join(here, "grading"), exist_ok=True)  # SQLite cannot create the folder itself
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]

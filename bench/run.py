@@ -1,7 +1,7 @@
 """Benchmark: what the course adds to grading and lesson time, on this machine, in one run.
 
-    /work/venv/bin/python bench/run.py            full run (~10 min on 2 cores)
-    /work/venv/bin/python bench/run.py --quick    smoke run (~3 min): small class, fewer repeats
+    .venv/bin/python bench/run.py            full run (about 20 min on 2 cores)
+    .venv/bin/python bench/run.py --quick    smoke run (about 3 min): small class, fewer repeats
 
 Prints one report (see bench/README.md for what each number means):
   A. marginal ``nbgrader autograde`` seconds per submission for each exercise vs a trivial

@@ -125,7 +125,8 @@ def test_claim_questions_use_worked_and_practice_claims_only():
             with pytest.raises(KeyError, match="assessed"):
                 make(cid)
     q = claim_label("c09")
-    assert (q.answer, q.alternates, q.check("opinion").status) == ("stated as fact", ("opinion",), "accepted")
+    assert (q.answer, q.alternates, q.check("hedged").status) == ("stated as fact", ("opinion", "hedged"), "accepted")
+    assert "not a word of doubt" not in q.why and claim_label("c05").check("denied").status == "accepted"
     assert claim_cue("c05").check("Reports of").status == "correct"
     with pytest.raises(ValueError, match="no cue word"):
         claim_cue("c03")

@@ -45,15 +45,14 @@ NEAR_BELOW = 0.9
 STRICT_WORDS = ("over", "more than", "above", "under", "fewer than", "less than", "below")
 DISTANCE_UNITS = ("km", "miles")
 
-# Fermi check: ASSUMPTIONS, not facts. Stated with where the working figure comes from.
+# Fermi check: ASSUMPTIONS, not facts: working figures chosen for the check (see instructor-notes-ex2.md).
 KG_PER_SHELL = 45.0
 PAYLOAD_T = (20.0, 28.0)
 ASSUMPTIONS = (
-    f"Assumption 1: one shell weighs about {KG_PER_SHELL:g} kg. An AP explainer on the NATO 155 mm round gives "
-    "about 45 kg for a complete round; we assume North Korea's 152 mm rounds are similar and leave out packing. "
+    f"Assumption 1: one complete shell, propellant included, weighs about {KG_PER_SHELL:g} kg; packing is left out. "
     f"Assumption 2: the containers are 20-foot containers that carry {PAYLOAD_T[0]:g} to {PAYLOAD_T[1]:g} t of "
-    "cargo. Container tables (e.g. freightutils.com/containers) give a maximum payload of about 28 t; shippers "
-    "often load less because of road weight limits. Neither figure is a fact about these shipments."
+    "cargo. These are round working figures for an order-of-magnitude check, not facts about these shipments "
+    "and not findings of the course's fact-check: a heavier shell or a lighter load moves the verdict."
 )
 
 MEET_OPTIONS = (
