@@ -329,13 +329,13 @@ def misspelt_ids_partial(a: Assignment) -> Case:
 # Structure and tampering
 
 def form_cell_deleted_partial(a: Assignment) -> Case:
-    """The first form cell is deleted: its variable is undefined, so its test cells raise NameError (0);
-    the other forms are graded normally."""
+    """The first form cell is deleted: its variable keeps the None the setup cell gives it, so its test
+    cells grade "no answers recorded" (0); the other forms are graded normally."""
     var = a.forms[0]
     nb = a.filled(skip=(var,))
     nb.cells.remove(form_cell(nb, var))
     lost = {t.grade_id: 0.0 for t in a.tests if t.var == var}
-    return Case(nb, a.scores(**lost), why="NameError in the locked test cells of the deleted form: 0")
+    return Case(nb, a.scores(**lost), why="no answers recorded in the deleted form's test cells: 0")
 
 
 def written_cell_deleted_manual(a: Assignment) -> Case | None:
@@ -535,7 +535,7 @@ def form_cell_raises_partial(a: Assignment) -> Case:
     cell = form_cell(nb, var)
     cell.source = replace_recorded(cell.source, "{" + repr(a.tests[0].item) + ": 1/0}")
     return Case(nb, a.scores(**{t.grade_id: 0.0 for t in a.tests if t.var == var}),
-                why="the variable is never assigned: NameError in its test cells, 0")
+                why="the variable is never assigned (stays None): no answers recorded, 0")
 
 
 def huge_output_pass(a: Assignment) -> Case:

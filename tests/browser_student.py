@@ -309,7 +309,10 @@ class Student:
         self.page.locator(f".nl-{qid}-{item} select").select_option(label=label)
 
     def type_text(self, qid: str, item: str, text: str):
-        self.page.locator(f".nl-{qid}-{item} input").fill(text)
+        """Type into a text box and press Tab: the box sends its value on Enter or when it loses focus."""
+        box = self.page.locator(f".nl-{qid}-{item} input")
+        box.fill(text)
+        box.press("Tab")
 
     def status(self, qid: str):
         """The form's status line (the last HTML widget directly in the form box)."""

@@ -39,10 +39,10 @@ class KernelStudent:
                 self.run_cell(i)
 
     def click(self, qid: str, item: str, value):
-        self.run(f"import newslit.widgets as _w\n_w._LIVE[{qid!r}][0].controls[{item!r}].value = {value!r}")
+        self.run(f"import newslit.widgets as _w\n_w.live_form({qid!r}).controls[{item!r}].value = {value!r}")
 
     def status(self, qid: str) -> str:
-        out = self.run(f"import newslit.widgets as _w\nprint(_w._LIVE[{qid!r}][0].status.value)")
+        out = self.run(f"import newslit.widgets as _w\nprint(_w.live_form({qid!r}).status.value)")
         return "".join(o.get("text", "") for o in out["outputs"])
 
     def rerun_form(self, var: str):

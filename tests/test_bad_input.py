@@ -11,7 +11,7 @@ from harness import ROOT, form_cell
 from newslit import grading
 from newslit.check import check_answer, summary
 from newslit.claims import cue_feedback, cue_items
-from newslit.widgets import _LIVE, Item, ask, replace_recorded
+from newslit.widgets import _ITEMS, _LIVE, Item, ask, live_form, replace_recorded
 
 ITEMS = [Item("c02", "label?", "choice", ("hedged", "opinion")), Item("n1", "how many?", "number"),
          Item("t1", "which word?", "text")]
@@ -25,13 +25,14 @@ def student_kernel(monkeypatch):
     """As in the student's kernel (not while nbgrader runs the notebook): forms are built."""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     yield
-    for form, _ in _LIVE.values():
+    for form in [live.form for live in _LIVE.values()]:
         form.close()
     _LIVE.clear()
+    _ITEMS.clear()
 
 
 def notes(qid):
-    return {k: v.value for k, v in _LIVE[qid][0].notes.items() if v.value}
+    return {k: v.value for k, v in live_form(qid).notes.items() if v.value}
 
 
 @pytest.mark.parametrize("recorded", ["garbage", 42, [("c02", "hedged")], ("c02",), {"c02", "hedged"}])
@@ -39,27 +40,27 @@ def test_recorded_that_is_not_a_dict_is_explained_and_the_form_starts_empty(reco
     assert ask("q", ITEMS, recorded=recorded) == {}
     out, err = capsys.readouterr()
     assert f"q: recorded= must be a dict like {{'c03': 'stated as fact'}} or None, not {type(recorded).__name__}" in out
-    assert err == "" and _LIVE["q"][0].values() == {}
+    assert err == "" and live_form("q").values() == {}
 
 
 def test_unknown_item_ids_are_named_with_the_real_ones(capsys):
     recorded = {"c99": "x", "C02": "hedged", "c02": "opinion"}
     assert ask("q", ITEMS, recorded=recorded) == recorded  # graded as typed: the unknown ids are ignored
     out = capsys.readouterr().out
-    assert "'c99', 'C02' in recorded= is not an item of this form and is ignored by the grader" in out
-    assert "the items are c02, n1, t1" in out
+    assert "'c99' in recorded= is not an item of this form and is ignored by the grader; the items are c02, n1, t1" in out
+    assert "'C02' in recorded= is not an item of this form and is ignored by the grader (did you mean 'c02'?)" in out
 
 
 @pytest.mark.parametrize("value", ["garbage", 5, ["hedged"], b"hedged", True])
 def test_a_recorded_value_that_is_no_option_is_flagged_next_to_its_menu(value):
     ask("q", ITEMS, recorded={"c02": value})
     assert f"The recorded answer {value!r} is not one of the options" in notes("q")["c02"]
-    assert _LIVE["q"][0].controls["c02"].value == ""
+    assert live_form("q").controls["c02"].value == ""
 
 
 def test_text_and_number_boxes_show_whatever_was_typed(capsys):
     ask("q", ITEMS, recorded={"n1": "four hundred", "t1": 12})
-    form = _LIVE["q"][0]
+    form = live_form("q")
     assert (form.controls["n1"].value, form.controls["t1"].value) == ("four hundred", "12")
     check_answer({"n1": "four hundred"}, "n1", "number")
     assert "n1: ✘ 'four hundred' is not a number (write digits, e.g. 480 or 4.8e6)" in capsys.readouterr().out
@@ -68,7 +69,7 @@ def test_text_and_number_boxes_show_whatever_was_typed(capsys):
 @pytest.mark.parametrize("typed", ["", "   ", "“allegedly”", "ALLEGEDLY.", "alleg\u200bedly", "x" * 10_000, "'; DROP"])
 def test_typing_anything_into_a_practice_box_gives_feedback_not_an_error(typed):
     ask("p", cue_items(["c05"]), feedback=cue_feedback)
-    form = _LIVE["p"][0]
+    form = live_form("p")
     form.controls["c05"].value = typed
     assert form.notes["c05"].value or typed == ""
     assert ("NOT RECORDED YET" in form.status.value) == (typed != "")
@@ -154,7 +155,7 @@ def test_plain_accepts_what_a_literal_or_a_widget_gives_and_nothing_else():
 
 
 CHECKS = [
-    (None, "label", "c02: no answers recorded yet (run the form cell above)."),
+    (None, "label", "c02: no answers recorded yet: run the form cell above (if it shows an error"),
     ([], "label", "c02: answers must be a dict like {'c02': ...}, not list."),
     ("hedged", "label", "c02: answers must be a dict like {'c02': ...}, not str."),
     (5, "label", "c02: answers must be a dict like {'c02': ...}, not int."),
@@ -166,7 +167,12 @@ CHECKS = [
     ({"c02": "hedgd"}, "label", "c02: ✘ 'hedgd' is not a label; choose one of: stated as fact, attributed, hedged"),
     ({"c02": " HEDGED "}, "label", "c02: answered (' HEDGED ')."),
     ({"c02": ["allegedly"]}, "cue", "c02: ✘ a cue is a word or phrase from the article, not list"),
-    ({"c02": "4,8 million"}, "number", "c02: ✘ '4,8 million' is not a number"),
+    ({"c02": "4,8 million"}, "number", "c02: ✘ '4,8 million': use a point for decimals"),
+    ({"c02": "885,1"}, "number", "c02: ✘ '885,1': use a point for decimals (12.5); a comma only separates thousands"),
+    ({"c02": "4,800,000"}, "number", "c02: answered ('4,800,000')"),
+    ({"c02": "x"}, "choice", "c02: ✘ 'x' is not one of the options: hedged, opinion"),
+    ({"c02": " OPINION "}, "choice", "c02: answered (' OPINION ')"),
+    ({"c02": "estimated that he likely said"}, "cue", "only the cue word(s) count, with at most two words around"),
     ({"c02": True}, "number", "c02: ✘ a number is needed here, not True"),
     ({"c02": float("inf")}, "number", "c02: ✘ inf is not a finite number"),
     ({"c02": RaiseEq()}, "label", "c02: ✘ answers must be plain text or numbers"),
@@ -177,6 +183,8 @@ CHECKS = [
 
 @pytest.mark.parametrize("answers,kind,message", CHECKS, ids=[str(i) for i in range(len(CHECKS))])
 def test_check_answer_says_what_is_wrong_and_never_raises(answers, kind, message, capsys):
+    ask("q", ITEMS)  # the form has run: menus are checked against its options
+    capsys.readouterr()
     check_answer(answers, "c02", kind, qid="q")
     out, err = capsys.readouterr()
     assert message in out and err == ""

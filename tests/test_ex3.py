@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 import nbformat
 import pytest
@@ -155,3 +157,16 @@ def test_round_trip_scores_fixture_submissions_exactly(tmp_path):
     html = (course / "grading" / "feedback" / "partial" / "ex3" / "ex3.html").read_text(encoding="utf-8")
     assert "Why: No US report giving" in html and "c15: ✘ wrong (0/1)" in html
     assert "BEGIN HIDDEN TESTS" not in html and '"accept": [' not in html
+
+
+def test_every_report_an_assessed_slip_rests_on_is_shown_in_the_notebook():
+    """A student can only be graded on evidence the notebook shows: the verdict tables or the extra reports."""
+    nb = nbformat.read(ROOT / "exercises" / "ex3" / "ex3.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    table_claims = ast.literal_eval(re.search(r"^TABLE_CLAIMS = (\[.*\])$", code, re.M).group(1))
+    extra = ast.literal_eval(re.search(r"more_reports\((\[.*?\])\)", code).group(1))
+    shown = {s for c in table_claims for s in sources.shown(c)}
+    shown |= set(re.findall(r"<b>(src\d+)</b>", sources.more_reports(extra)))
+    slips = data.load("slips", with_key=True)
+    needed = {s for ev in slips[slips["role"] == "assessed"]["evidence"] for s in sources.split_ids(ev)}
+    assert needed and needed - shown == set()

@@ -50,3 +50,9 @@ def test_every_key_kind_is_checked():
     assert grading.check({"q": "x"}, "q", {"kind": "choice", "accept": ["x"], "options": ["x", "y"]}).status == "correct"
     assert grading.check({"q": ["x"]}, "q", {"kind": "choices", "accept": ["x"]}).status == "correct"
     assert grading.check({"q": "Could"}, "q", {"kind": "cue", "accept": ["could"]}).status == "correct"
+
+
+def test_a_code_answer_is_named_by_the_students_variable_in_feedback(capsys):
+    key = {"kind": "number", "value": 21.6, "tolerance": 0.1, "unit": "t", "name": "tonnes_per_container"}
+    assert grading.grade({"e04": 21.65}, "e04", key) == 1.0
+    assert capsys.readouterr().out.startswith("tonnes_per_container (e04): ✔ correct (1/1).")

@@ -128,10 +128,16 @@ def test_claim_questions_use_worked_and_practice_claims_only():
     assert (q.answer, q.alternates, q.check("hedged").status) == ("stated as fact", ("opinion", "hedged"), "accepted")
     assert "not a word of doubt" not in q.why and claim_label("c05").check("denied").status == "accepted"
     assert claim_cue("c05").check("Reports of").status == "correct"
+    assert "Type the reporting word(s)" in claim_cue("c05").prompt and "hedged" not in claim_cue("c05").prompt
+    assert "Type the word(s) that make it hedged" in claim_cue("c21").prompt
+    assert "reporting" not in claim_cue("c21").prompt and claim_cue("c21").check("to come").status == "correct"
     with pytest.raises(ValueError, match="no cue word"):
         claim_cue("c03")
     src = claim_source("c21", ["the outlet", "Wolfgang Richter"])
-    assert src.check("Wolfgang Richter").status == "correct" and "'to come'" in src.why
+    assert src.check("Wolfgang Richter").status == "correct" and src.why.startswith("The source is Wolfgang Richter.")
+    assert "signalled by" not in src.why and "'to come' do not hand the claim to anyone" in src.why
+    assert claim_source("c05", ["unnamed reports"]).why == "The source is unnamed reports, signalled by 'reports of'."
+    assert "signalled" not in claim_source("c09", ["the outlet"]).why  # 'would' is not an attribution cue
     with pytest.raises(ValueError, match="not among the options"):
         claim_source("c21", ["the outlet"])
 
@@ -139,7 +145,7 @@ def test_claim_questions_use_worked_and_practice_claims_only():
 def test_practice_form_gives_immediate_elaborated_feedback():
     qs = [claim_label("c21"), Question("n1", "How many?", 480.0, "4.8 million / 10,000.", kind="number", tolerance=1)]
     assert practice("t-practice", qs, recorded=None) == {}
-    form = widgets._LIVE["t-practice"][0]
+    form = widgets.live_form("t-practice")
     try:
         form.controls["c21"].value = "stated as fact"
         note = form.notes["c21"].value
@@ -164,8 +170,8 @@ def test_estimate_bound_uses_worked_and_practice_figures_only():
 
 
 def test_source_bearing_uses_practice_reports_on_public_claims_only():
-    q = source_bearing("src20", "c18", "The pledge matches.")
-    assert q.answer == "corroborates" and q.options == data.BEARINGS
+    q = source_bearing("src20", "c18", "The pledge is not the shortfall.")
+    assert q.answer == "does not settle" and q.options == data.BEARINGS  # a pledge cannot show a shortfall
     assert "Al Jazeera, 2023-03-20" in q.prompt and "https://www.aljazeera.com/" in q.prompt
     sources = data.load("sources")
     for sid in sources.index[sources["role"] == "assessed"]:
@@ -186,6 +192,23 @@ def test_slip_questions_use_worked_and_practice_slips_only():
     for sid in slips.index[slips["role"] == "assessed"]:
         with pytest.raises(KeyError, match="assessed"):
             slip_question(sid)
+
+
+def test_plot_figures_names_rows_by_source_with_a_text_tag_for_what_is_measured():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    est = data.load("estimates")
+    ax = lessons.plot_figures(est.loc[["n17", "e04"]], title="t")
+    try:
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+    finally:
+        plt.close(ax.figure)
+    assert labels == ["e04 · Shin Won-sik\n2024-06-14 [capacity] (upper)",
+                      f"n17 · {est.loc['n17', 'source']}\n2023-11 [count] (lower)"]
+    assert not any(est.loc["n17", "outlet"] in label for label in labels)
 
 
 def test_trace_chain_numbers_the_steps_with_arrows_in_text_and_html():
@@ -231,5 +254,7 @@ def test_every_practice_question_can_be_answered_right(path, monkeypatch, capsys
             right = q.answer[0] if q.kind == "cue" else q.answer
             assert q.check(right).status == "correct", (qid, q.id)
             assert q.why and all(q.check(h).status in ("wrong", "accepted") for h in q.hints), (qid, q.id)
+            for h, hint in q.hints.items():  # a hint shown beside "accepted" must not read as a rejection
+                assert q.check(h).status != "accepted" or "accepted" in hint.lower(), (qid, q.id, h)
             if q.kind in ("choice", "label"):
                 assert set(q.alternates) <= set(q.item().options), (qid, q.id)

@@ -10,6 +10,7 @@ shipped public tables must have every keyed answer field blank.
 import ast
 import csv
 import html
+import io
 import json
 import subprocess
 import sys
@@ -86,6 +87,7 @@ def test_the_scan_has_something_to_find():
 
 PUBLIC = [p for folder in ("exercises", "lessons") for p in sorted((ROOT / folder).rglob("*"))
           if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+PUBLIC_NOTEBOOKS = [p for p in PUBLIC if p.suffix == ".ipynb"]
 
 
 @pytest.mark.parametrize("path", PUBLIC, ids=[str(p.relative_to(ROOT)) for p in PUBLIC])
@@ -93,6 +95,35 @@ def test_released_exercises_and_lessons_hold_no_key(path):
     text = text_of(path.name, path.read_bytes())
     forbidden = {**key_prose(), **key_literals(), **{m: f"marker {m!r}" for m in MARKERS}}
     assert leaks(text, forbidden) == []
+
+
+@pytest.mark.slow
+def test_the_student_bundle_holds_the_course_but_no_key(tmp_path, capsys):
+    from newslit import cli
+
+    assert cli.main(["--course", str(ROOT), "bundle", "--dest", str(tmp_path)]) == 0
+    bundle = zipfile.ZipFile(tmp_path / "newslit-student.zip")
+    names = bundle.namelist()
+    for path in [*PUBLIC_NOTEBOOKS]:
+        assert bundle.read(f"newslit-student/{path.relative_to(ROOT).as_posix()}") == path.read_bytes()
+    assert not [n for n in names if "solutions/" in n or "/key/" in n or "answer-key" in n]
+    key = {**key_prose(), **key_literals()}
+    in_notebooks = {**key, **{m: f"marker {m!r}" for m in MARKERS}}  # the package's own code names the markers
+    (wheel_name,) = [n for n in names if n.endswith(".whl")]
+    inner = zipfile.ZipFile(io.BytesIO(bundle.read(wheel_name)))
+    found = [(n, leaks(text_of(n, bundle.read(n)), in_notebooks)) for n in names if not n.endswith(".whl")]
+    found += [(n, leaks(text_of(n, inner.read(n)), key)) for n in inner.namelist()]
+    assert [f for f in found if f[1]] == []
+    assert f"pip install {wheel_name.split('/')[-1]}" in bundle.read("newslit-student/README.md").decode()
+
+
+def test_exercise_1_text_quotes_no_graded_claim():
+    """Exercise 1 grades labels, so its own prose must not point at a graded claim (as a worked example once did)."""
+    claims = list(csv.DictReader((ROOT / "data" / "claims.csv").open(encoding="utf-8", newline="")))
+    graded = [c["span"] for c in claims if c["role"] == "assessed"]
+    prose = [c.source for c in nbformat.read(ROOT / "exercises" / "ex1" / "ex1.ipynb", as_version=4).cells
+             if c.cell_type == "markdown"]
+    assert graded and [s for s in graded if any(s in md for md in prose)] == []
 
 
 @pytest.fixture(scope="module")

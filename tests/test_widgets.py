@@ -1,7 +1,7 @@
 """The recording form without a browser: values, unrecorded changes, and rewriting the cell literal."""
 
 from newslit.claims import label_feedback, label_items
-from newslit.widgets import CHOOSE, Form, Item, ask, format_literal, replace_recorded, unrecorded
+from newslit.widgets import CHOOSE, Form, Item, ask, format_literal, live_form, replace_recorded, unrecorded
 
 
 def test_replace_recorded_rewrites_only_the_literal():
@@ -68,3 +68,43 @@ def test_cue_feedback_for_a_claim_in_the_outlets_own_voice_explains_instead_of_c
 
     check, why = cue_feedback("c03", "announced")
     assert check.status == "wrong" and "own voice" in check.message and why
+
+
+ITEMS = [Item("a", "<p>A</p>", "choice", ("x", "y")), Item("b", "<p>B</p>", "text"), Item("n", "<p>N</p>", "number")]
+
+
+def test_clicks_are_recorded_and_a_rewrite_the_editor_ignored_is_caught(capsys):
+    ask("t6", ITEMS)
+    form = live_form("t6")
+    form.controls["a"].value, form.controls["n"].value = "y", "1,234.5"
+    assert unrecorded("t6") == ["a", "n"]
+    assert ask("t6", ITEMS) == {"a": "y", "n": 1234.5}  # the re-run records the clicks (asks to rewrite the cell)
+    assert "recorded={\n    'a': 'y',\n    'n': 1234.5,\n}" in capsys.readouterr().out  # the line to paste, always
+    # The cell still says recorded=None (an editor that cannot rewrite cells): nothing is lost or called recorded.
+    assert ask("t6", ITEMS) == {}
+    out = capsys.readouterr().out
+    assert "your answers were NOT written into this cell" in out and "'a': 'y'" in out
+    assert unrecorded("t6") == ["a", "n"] and "NOT RECORDED YET" in live_form("t6").status.value
+    # Pasting the line records them, and no click is reported as dropped.
+    assert ask("t6", ITEMS, recorded={"a": "y", "n": 1234.5}) == {"a": "y", "n": 1234.5}
+    assert "dropped" not in capsys.readouterr().out and unrecorded("t6") == []
+
+
+def test_clicks_overridden_by_a_hand_edited_literal_are_announced(capsys):
+    ask("t7", ITEMS, recorded={"a": "x"})
+    live_form("t7").controls["b"].value = "because"
+    assert ask("t7", ITEMS, recorded={"a": "y"}) == {"a": "y"}
+    assert "what you typed wins; these clicks were not recorded and are dropped: b." in capsys.readouterr().out
+
+
+def test_a_typed_label_in_another_case_shows_in_its_menu():
+    form = Form("t8", label_items(["c02"]), {"c02": " Opinion"}, None)
+    assert form.controls["c02"].value == "opinion" and not form.notes["c02"].value
+    form.close()
+
+
+def test_a_decimal_comma_is_not_read_as_thousands():
+    form = Form("t9", ITEMS, {}, None)
+    form.controls["n"].value = "885,1"
+    assert form.values()["n"] == "885,1"  # kept as typed, not 8851: the check says to use a point
+    form.close()

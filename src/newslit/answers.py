@@ -85,12 +85,17 @@ def check_cue(item: str, answer, accepted) -> Check:
         given = normalize_cue(answer)
     except AnswerError as err:
         return Check(item, "missing" if str(err) == "no answer yet" else "invalid", str(err))
-    for cue in {normalize_cue(a) for a in accepted}:
-        if given == cue:
-            return Check(item, "correct", f"'{given}' is the cue")
-        # a short phrase around the cue also counts: at most two extra words
-        if len(given.split()) <= len(cue.split()) + 2 and re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", given):
+    cues = sorted({normalize_cue(a) for a in accepted}, key=len, reverse=True)
+    if given in cues:
+        return Check(item, "correct", f"'{given}' is the cue")
+    inside = [cue for cue in cues if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", given)]
+    # a short phrase around the cue also counts: at most two extra words
+    for cue in inside:
+        if len(given.split()) <= len(cue.split()) + 2:
             return Check(item, "correct", f"'{given}' contains the cue '{cue}'")
+    if inside:
+        return Check(item, "wrong", f"'{given}' contains the cue but is too long: type just the cue word(s), "
+                                    "with at most two words around them")
     return Check(item, "wrong", f"'{given}' is not the cue word here")
 
 
@@ -116,8 +121,11 @@ def validate_answers(answers, expected_ids) -> list[str]:
     return problems
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?(e[+-]?\d+)?$")
+
+
 def parse_number(value) -> float:
-    """A number from an int/float or a string such as '480', '4.8e6', '4,800,000'."""
+    """A number from an int/float or a string such as '480', '4.8e6', '4,800,000' (never '885,1')."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise AnswerError("no answer yet")
     if isinstance(value, bool):
@@ -125,7 +133,12 @@ def parse_number(value) -> float:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        text = normalize_text(value).replace(",", "").replace("_", "").replace(" ", "")
+        text = normalize_text(value).replace("_", "").replace(" ", "")
+        if "," in text:
+            if not _THOUSANDS.match(text):
+                raise AnswerError(f"{value!r}: use a point for decimals (12.5); a comma only separates thousands "
+                                  "(1,000,000)")
+            text = text.replace(",", "")
         try:
             number = float(text)
         except ValueError:

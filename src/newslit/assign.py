@@ -1,7 +1,8 @@
 """Instructor side: write the answer keys from data/key/ into the hidden tests of solutions/.
 
 Each autograded test cell in a solutions notebook carries metadata
-``{"newslit": {"table": "claims", "item": "c02", "kind": "label", "answers": "labels"}}``.
+``{"newslit": {"table": "claims", "item": "c02", "kind": "label", "answers": "labels"}}`` (plus
+``"name"``, the student's variable, for a code answer).
 ``sync`` rewrites the cell's ``### BEGIN/END HIDDEN TESTS`` block from the key, so every key
 literal in a notebook is traceable to one row of data/key/ (and ``sync(check=True)`` proves it).
 """
@@ -51,7 +52,10 @@ KEY_BUILDERS.update(sources.KEY_BUILDERS)
 def key_entry(spec: dict, root=None) -> dict:
     """The key dict for one item, from the table named in the cell's metadata."""
     row = data.load(spec["table"], root=root, with_key=True).loc[spec["item"]]
-    return KEY_BUILDERS[spec["kind"]](row)
+    key = KEY_BUILDERS[spec["kind"]](row)
+    if spec.get("name"):  # a code answer: the feedback names the student's variable
+        key["name"] = spec["name"]
+    return key
 
 
 def hidden_block(spec: dict, key: dict, points: float) -> str:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_number
 from newslit.grading import plain
-from newslit.widgets import unrecorded
+from newslit.widgets import item_options, match_option, unrecorded
 
 
-def _choice(value):
+def _choice(value, options=()):
     if not isinstance(value, str):
         raise AnswerError(f"choose one of the options (text), not {type(value).__name__} {value!r}")
+    if options and match_option(value, options) is None:
+        raise AnswerError(f"{value!r} is not one of the options: {', '.join(options)}")
 
 
 def _choices(value):
@@ -24,8 +26,16 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number, "choice": _choice,
-              "choices": _choices}
+_NORMALIZE = {"label": lambda v, options=(): normalize_label(v), "cue": lambda v, options=(): normalize_cue(v),
+              "number": lambda v, options=(): parse_number(v), "choice": _choice,
+              "choices": lambda v, options=(): _choices(v)}
+
+
+def _validate(value, kind: str, qid: str | None, item: str):
+    """Raise AnswerError when the answer is not valid for its kind (and, for menus, not an option)."""
+    normalize = _NORMALIZE.get(kind)
+    if normalize:
+        normalize(value, options=item_options(qid, item) if qid else ())
 
 
 def check_answer(answers, item: str, kind: str = "label", qid: str | None = None) -> None:
@@ -35,7 +45,8 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
         print(f"⚠ {item}: you changed this in the widgets but did not re-run the form cell: "
               "that click is NOT RECORDED and will not be graded.")
     if not isinstance(answers, dict):
-        print(f"{item}: no answers recorded yet (run the form cell above)." if answers is None else
+        print(f"{item}: no answers recorded yet: run the form cell above (if it shows an error, such as a "
+              "missing comma or quote in recorded=..., fix that first)." if answers is None else
               f"{item}: answers must be a dict like {{'{item}': ...}}, not {type(answers).__name__}.")
         return
     if not plain(answers):  # made by code, not typed: its methods could raise (the grader ignores it too)
@@ -44,28 +55,28 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
     if _blank(answers.get(item)):
         print(f"{item}: not answered yet.")
         return
-    normalize = _NORMALIZE.get(kind)
     try:
-        if normalize:
-            normalize(answers[item])
+        _validate(answers[item], kind, qid, item)
     except AnswerError as err:
         print(f"{item}: ✘ {err}")
         return
-    print(f"{item}: answered ({answers[item]!r}). Correctness is shown in your graded feedback.")
+    note = ""
+    if kind == "cue" and len(normalize_cue(answers[item]).split()) > 2:
+        note = " Remember: only the cue word(s) count, with at most two words around them."
+    print(f"{item}: answered ({answers[item]!r}). Correctness is shown in your graded feedback.{note}")
 
 
 def summary(answers, items, qid: str, kind: str = "label") -> None:
     """A before-you-submit overview: unanswered, invalid and unrecorded items of one form."""
     pending = unrecorded(qid)
     answers = answers if isinstance(answers, dict) and plain(answers) else {}
-    normalize = _NORMALIZE.get(kind, lambda v: v)
     missing, invalid = [], []
     for item in items:
         if _blank(answers.get(item)):
             missing.append(item)
             continue
         try:
-            normalize(answers[item])
+            _validate(answers[item], kind, qid, item)
         except AnswerError:
             invalid.append(item)
     extra = [k for k in answers if k not in items]

@@ -6,6 +6,7 @@
     newslit demo               a sample class from student personas, graded end to end
     newslit keys [--check]     write (or check) the hidden tests in solutions/ from data/key/
     newslit guide [--check]    write (or check) docs/answer-key.md from data/key/ and solutions/
+    newslit bundle             the zip to hand to students: wheel, lessons, released exercises (no key)
 """
 
 from __future__ import annotations
@@ -213,6 +214,18 @@ def cmd_guide(args) -> int:
     return 0
 
 
+def cmd_bundle(args) -> int:
+    from newslit import bundle
+
+    try:
+        path = bundle.build(Path(args.course), Path(args.dest) if args.dest else Path(args.course) / "dist")
+    except bundle.BundleError as err:
+        print(f"newslit bundle: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}: give this file to students (it holds no answer key)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newslit", description=__doc__.split("\n\n")[0],
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -267,6 +280,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     a.add_argument("--out", help="where to write (default docs/answer-key.md)")
     a.set_defaults(func=cmd_guide)
+
+    b = sub.add_parser("bundle", help="write the student zip: package wheel, lessons, released exercises (no key)",
+                       description="Students should not get this repository (it holds the answer key). This writes "
+                       "DEST/newslit-student.zip with the package wheel, lessons/ and exercises/ and a short README.")
+    b.add_argument("--dest", help="folder for the zip (default: dist/ in the course root)")
+    b.set_defaults(func=cmd_bundle)
     return p
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from newslit import data
-from newslit.answers import AnswerError, check_choice, parse_number
+from newslit.answers import AnswerError, Check, check_choice, normalize_text, parse_number
 from newslit.data import BOUNDS, MEASURE_KINDS
 
 KM_PER_MILE = 1.609344  # the international mile, exact by definition
@@ -352,8 +352,10 @@ def practice_feedback(field: str):
     """Immediate feedback for worked/practice rows on ``field`` ("bound" or "measure_kind"): f(id, value) -> (Check, why)."""
     def feedback(eid, value):
         row = _public_row(eid)
-        accept = [row[field], *_split(row[_ALTERNATES[field]])]
-        return check_choice(eid, value, accept, _OPTIONS[field]), row["explanation"]
+        result = check_choice(eid, value, [row[field], *_split(row[_ALTERNATES[field]])], _OPTIONS[field])
+        if result.status == "correct" and normalize_text(value) != normalize_text(row[field]):  # an alternate
+            result = Check(eid, "accepted", f"'{value}' is accepted; the best answer is '{row[field]}'")
+        return result, row["explanation"]
     return feedback
 
 

@@ -73,7 +73,8 @@ def grade(answers, item: str, key: dict, points: float = 1.0) -> float:
     try:
         result = check(answers, item, key)
         earned = round(points * result.credit, 4)
-        print(f"{item}: {_SYMBOL[result.status]} ({earned:g}/{points:g}). {result.message}")
+        who = f"{key['name']} ({item})" if key.get("name") else item
+        print(f"{who}: {_SYMBOL[result.status]} ({earned:g}/{points:g}). {result.message}")
     except Exception as err:  # a grader bug or hostile input must not leak to stderr
         earned = 0.0
         print(f"{item}: could not be checked ({type(err).__name__}); scored 0.")

@@ -231,25 +231,49 @@ def claim_label(claim_id: str, hints=None) -> Question:
                     c["label"], c["explanation"], kind="label", alternates=alternates, hints=dict(hints or {}))
 
 
+# What "cue" means depends on the label: the reporting words of an attributed or denied claim, the
+# hedge word(s) of a hedged one. The prompt says which.
+CUE_PROMPT = "Type the cue word(s) exactly as they appear in the sentence."
+CUE_PROMPTS = {
+    "hedged": "Type the word(s) that make it hedged, exactly as they appear in the sentence.",
+    "attributed": "Type the reporting word(s) that hand the claim to its source, exactly as they appear in the sentence.",
+    "denied": "Type the reporting word(s) that say a party denies it, exactly as they appear in the sentence.",
+}
+
+
 def claim_cue(claim_id: str) -> Question:
-    """Type the cue word(s) of this worked/practice claim."""
+    """Type the cue word(s) of this worked/practice claim; the prompt says what kind of cue by the claim's label."""
     c = _practice_row(claim_id)
     accepted = tuple(a for a in c["cue_answers"].split("|") if a) or (c["cue"],)
     if not any(accepted):
         raise ValueError(f"{claim_id} has no cue word (the outlet's own voice)")
     stance = {"endorses": " (it endorses the content)", "neutral": " (neutral)",
               "distances": " (it distances the outlet from the content)"}.get(c["cue_stance"], "")
-    return Question(claim_id, in_context(claim_id) + "Type the cue word(s) exactly as they appear in the sentence.",
+    return Question(claim_id, in_context(claim_id) + CUE_PROMPTS.get(c["label"], CUE_PROMPT),
                     accepted, f"The cue is '{c['cue']}'{stance}. {c['explanation']}", kind="cue")
 
 
+REPORTING_STANCES = ("endorses", "neutral", "distances")  # cue_stance of a reporting cue; 'none' for other cues
+
+
 def claim_source(claim_id: str, options, hints=None) -> Question:
-    """Who says so? ``options`` are the sources to choose from (must include the right one)."""
+    """Who says so? ``options`` are the sources to choose from (must include the right one).
+
+    The cue is named as the signal of the source only when it is a reporting cue (its stance is
+    endorses, neutral or distances); a hedge or opinion cue ('to come', 'would') is not.
+    """
     c = _practice_row(claim_id)
     if c["source"] not in options:
         raise ValueError(f"{claim_id}: its source {c['source']!r} is not among the options")
-    why = f"The source is {c['source']}" + (f", signalled by '{c['cue']}'." if c["cue"] else
-                                             ": nobody else is named, so the outlet speaks in its own voice.")
+    if c["cue"] and c["cue_stance"] in REPORTING_STANCES:
+        why = f"The source is {c['source']}, signalled by '{c['cue']}'."
+    elif c["source"] == "the outlet":
+        why = "The source is the outlet: nobody else is named, so the outlet speaks in its own voice."
+    elif c["cue"]:  # a hedge or opinion cue marks the kind of claim, not who says it
+        why = (f"The source is {c['source']}. The words '{c['cue']}' do not hand the claim to anyone: they mark "
+               "what kind of claim it is (a hedge or an opinion, lesson 2), not who says it.")
+    else:
+        why = f"The source is {c['source']}."
     return Question(claim_id, in_context(claim_id) + "Who says so?", c["source"], why, options=tuple(options),
                     hints=dict(hints or {}))
 
@@ -263,6 +287,19 @@ def estimate_bound(estimate_id: str, hints=None) -> Question:
     prompt = estimates.in_context(estimate_id) + "Which bound type is this figure?"
     return Question(estimate_id, prompt, row["bound"], row["explanation"], options=data.BOUNDS,
                     alternates=alternates, hints=dict(hints or {}))
+
+
+def figure_label(eid: str, row) -> str:
+    """A figure's row label on a number line: its id, who gave it (not the outlet that carried it), when, and a
+    text tag for what it measures, e.g. ``[count]`` or ``[capacity]``, so it reads without colour."""
+    return f"{eid} · {row['source']}\n{row['as_of']} [{row['measure_kind'] or '?'}] ({row['bound'] or 'no bound yet'})"
+
+
+def plot_figures(df, title: str | None = None):
+    """``estimates.plot_intervals`` for rows of the estimates table, each row labelled by ``figure_label``."""
+    ax = estimates.plot_intervals(df, title=title)
+    ax.set_yticks(range(len(df)), [figure_label(eid, row) for eid, row in df.iloc[::-1].iterrows()], fontsize=9)
+    return ax
 
 
 def source_card(source_id: str) -> str:

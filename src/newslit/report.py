@@ -126,7 +126,8 @@ def printed_status(cell, item: str) -> str:
     """The verdict a hidden test printed for ``item`` in an executed cell ('' if none)."""
     for out in cell.get("outputs", []):
         for line in out.get("text", "").splitlines() if out.get("output_type") == "stream" else []:
-            if line.startswith(f"{item}: "):
+            head = line.split(": ", 1)[0]
+            if head == item or head.endswith(f" ({item})"):  # a code answer is printed as "name (item): ..."
                 return next((status for status, symbol in _SYMBOL.items() if symbol in line), "invalid")
     return ""
 

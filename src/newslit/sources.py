@@ -63,11 +63,11 @@ def shown(claim_id: str) -> list[str]:
 _CELL = "text-align:left;vertical-align:top;border-top:1px solid #ccc;padding:4px 6px"
 
 
-def rows_html(claim_id: str) -> str:
-    """HTML table of the reports shown for a claim: what each says, its figures and evidence mark."""
+def reports_table(source_ids) -> str:
+    """HTML table of outside reports: what each says, its figures and evidence mark."""
     table = sources()
     body = []
-    for sid in shown(claim_id):
+    for sid in source_ids:
         r = table.loc[sid]
         when = r["date"] + (" (date of the event reported; page undated)" if r["date_basis"] == "event" else "")
         link = f'<a href="{html.escape(r["url"])}" target="_blank" rel="noopener">link</a>'
@@ -77,6 +77,23 @@ def rows_html(claim_id: str) -> str:
     head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
                    ("row", "outlet, date", "what it says (paraphrase)", "figures", "evidence", "source"))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def rows_html(claim_id: str) -> str:
+    """The reports shown for a claim in the verdict sections."""
+    return reports_table(shown(claim_id))
+
+
+def more_reports(claim_ids) -> str:
+    """Claims without a verdict question, each in its sentence with every report that bears on it."""
+    table = sources()
+    blocks = []
+    for cid in claim_ids:
+        ids = [sid for sid, r in table.iterrows() if cid in split_ids(r["claims"])]
+        if not ids:
+            raise KeyError(f"no report bears on {cid}")
+        blocks.append(in_context(cid) + reports_table(ids))
+    return "".join(blocks)
 
 
 def claim_block(claim_id: str) -> str:

@@ -15,6 +15,7 @@ always wins over older clicks.
 from __future__ import annotations
 
 import ast
+import difflib
 import html
 import os
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import ipywidgets as w
 from IPython import get_ipython
 from IPython.display import display
 
+from newslit.answers import AnswerError, normalize_text, parse_number
 from newslit.grading import plain
 
 CHOOSE = "— choose —"
@@ -63,7 +65,8 @@ class Form:
         self.box = w.VBox([*rows, self.status])
         self.box.add_class(f"nl-form-{qid}")
         self.initial = self.values()
-        self.invalid = {k: v for k, v in recorded.items() if k in self.controls and self._shown(k) != v}
+        self.invalid = {k: v for k, v in recorded.items() if k in self.controls and v is not None
+                        and self._shown(k) is None}
         for item in self.items:
             self._note(item.id)
         self._update_status()
@@ -71,10 +74,10 @@ class Form:
     def _control(self, item: Item, value):
         if item.kind == "choice":
             c = w.Dropdown(options=[(CHOOSE, "")] + [(o, o) for o in item.options],
-                           value=value if value in item.options else "", layout=w.Layout(width="max-content"))
-        else:
+                           value=match_option(value, item.options) or "", layout=w.Layout(width="max-content"))
+        else:  # the value (and so the feedback) updates on Enter or Tab, not on every keystroke
             text = "" if value is None else str(value)
-            c = w.Text(value=text, placeholder=item.placeholder, continuous_update=True,
+            c = w.Text(value=text, placeholder=item.placeholder, continuous_update=False,
                        layout=w.Layout(width="40ch"))
         c.add_class(f"nl-{self.qid}-{item.id}")
         return c
@@ -86,10 +89,18 @@ class Form:
         item = next(i for i in self.items if i.id == item_id)
         if item.kind == "number":
             try:
-                return float(v.replace(",", "")) if isinstance(v, str) else v
-            except ValueError:
-                return v
+                return parse_number(v)
+            except AnswerError:
+                return v  # shown as typed; the feedback or the check says what is wrong
         return v
+
+    def show(self, item_id, value):
+        """Put ``value`` in an item's control, as a click or typing would."""
+        item = next(i for i in self.items if i.id == item_id)
+        if item.kind == "choice":
+            self.controls[item_id].value = match_option(value, item.options) or ""
+        else:
+            self.controls[item_id].value = "" if value is None else str(value)
 
     def values(self) -> dict:
         return {i.id: self._shown(i.id) for i in self.items if self._shown(i.id) is not None}
@@ -132,7 +143,32 @@ class Form:
             c.close()
 
 
-_LIVE: dict[str, tuple[Form, dict]] = {}
+@dataclass
+class _Live:
+    """The form on screen for a question: the literal its cell held, and the one it asked to write."""
+
+    form: Form
+    literal: dict
+    written: dict | None = None  # set when the last run asked the front end to rewrite the cell
+
+
+_LIVE: dict[str, _Live] = {}
+_ITEMS: dict[str, dict[str, Item]] = {}
+
+
+def match_option(value, options) -> str | None:
+    """The option ``value`` names, ignoring case, spacing and quote style ('Opinion' -> 'opinion')."""
+    if not isinstance(value, str):
+        return None
+    wanted = normalize_text(value)
+    wanted = {"fact": "stated as fact", "stated fact": "stated as fact"}.get(wanted, wanted)
+    return next((o for o in options if normalize_text(o) == wanted), None)
+
+
+def item_options(qid: str, item_id: str) -> tuple:
+    """The options of a choice item of a form that has run in this kernel (empty when unknown)."""
+    item = _ITEMS.get(qid, {}).get(item_id)
+    return item.options if item is not None and item.kind == "choice" else ()
 
 
 def _msg(tone: str, text: str) -> str:
@@ -156,35 +192,68 @@ def ask(qid: str, items: list[Item], recorded=None, feedback: Callable | None = 
 
     ``feedback(item_id, value) -> (Check, explanation)`` gives immediate feedback (practice items).
     """
-    recorded = _as_dict(recorded, qid)
-    unknown = [k for k in recorded if k not in {i.id for i in items}]
-    if unknown:
-        print(f"{qid}: {', '.join(map(repr, unknown))} in recorded= is not an item of this form and is ignored "
-              f"by the grader; the items are {', '.join(i.id for i in items)}.")
-    previous = _LIVE.pop(qid, None)
-    if previous is not None:
-        form, last_literal = previous
-        if recorded == last_literal and form.changed():
-            now = form.values()
-            for item_id in form.changed():
-                if item_id in now:
-                    recorded[item_id] = now[item_id]
-                else:
-                    recorded.pop(item_id, None)
-            _rewrite_recorded(recorded, [i.id for i in items])
-        form.close()
+    literal = _as_dict(recorded, qid)
+    ids = [i.id for i in items]
+    _ITEMS[qid] = {i.id: i for i in items}
+    for k in literal:
+        if k not in ids:
+            near = difflib.get_close_matches(normalize_text(str(k)).replace(" ", ""), ids, n=1)
+            print(f"{qid}: {k!r} in recorded= is not an item of this form and is ignored by the grader"
+                  + (f" (did you mean {near[0]!r}?)" if near else f"; the items are {', '.join(ids)}") + ".")
+    clicks, unsaved = {}, {}
+    live = _LIVE.pop(qid, None)
+    if live is not None:
+        now = live.form.values()
+        clicks = {i: now.get(i) for i in live.form.changed()}
+        live.form.close()
+        expected = live.literal if live.written is None else live.written
+        if literal != expected and live.written is not None and literal == live.literal:
+            # the front end did not rewrite the cell (some editors cannot): nothing is lost, but say what to do
+            unsaved, clicks = _merged(live.written, clicks), {}
+            print(f"⚠ {qid}: your answers were NOT written into this cell (your editor did not rewrite it). "
+                  "Replace recorded=... in this cell with the line below, run the cell again and save:\n"
+                  f"recorded={format_literal(unsaved, ids)}")
+        elif literal != expected:  # edited by hand: what the student typed wins over unrecorded clicks
+            dropped = [i for i, v in clicks.items() if v != literal.get(i)]
+            if dropped:
+                print(f"{qid}: you edited recorded= by hand, so what you typed wins; these clicks were not "
+                      f"recorded and are dropped: {', '.join(dropped)}.")
+            clicks = {}
+    answers, written = literal, None
+    if clicks:
+        answers = written = _merged(literal, clicks)
+        _rewrite_recorded(answers, ids)
     if grading_run():
-        return recorded
-    form = Form(qid, items, recorded, feedback)
-    _LIVE[qid] = (form, dict(recorded))
+        return answers
+    form = Form(qid, items, answers, feedback)
+    for item_id, value in unsaved.items():  # on screen again, flagged NOT RECORDED YET until recorded
+        if value != answers.get(item_id):
+            form.show(item_id, value)
+    _LIVE[qid] = _Live(form, literal, written)
     display(form.box)
-    return recorded
+    return answers
+
+
+def _merged(recorded: dict, changes: dict) -> dict:
+    out = dict(recorded)
+    for item_id, value in changes.items():
+        if value is None:
+            out.pop(item_id, None)
+        else:
+            out[item_id] = value
+    return out
+
+
+def live_form(qid: str) -> Form | None:
+    """The form of question ``qid`` shown by the last run of its cell in this kernel, if any."""
+    live = _LIVE.get(qid)
+    return live.form if live else None
 
 
 def unrecorded(qid: str) -> list[str]:
     """Items whose widgets were changed since the form cell last ran (empty when none or no form)."""
-    live = _LIVE.get(qid)
-    return live[0].changed() if live else []
+    form = live_form(qid)
+    return form.changed() if form else []
 
 
 def format_literal(recorded: dict, order: list[str]) -> str:
@@ -219,12 +288,16 @@ def _offset(lines, lineno, col_bytes):
 
 
 def _rewrite_recorded(recorded: dict, order: list[str]):
+    """Ask the front end to write ``recorded`` into the running cell; always print the line to paste."""
     ip = get_ipython()
     source = ip.user_ns.get("_ih", [""])[-1] if ip else ""
     new = replace_recorded(source, format_literal(recorded, order)) if source else None
+    paste = f"recorded={format_literal(recorded, order)}"
     if new is None:
-        print("Could not write your answers into this cell automatically. Copy this into the cell as "
-              f"recorded=...:\n{format_literal(recorded, order)}")
+        print("Could not write your answers into this cell automatically. Replace recorded=... in the cell with "
+              f"this line, run it again and save:\n{paste}")
         return
     ip.set_next_input(new.rstrip("\n"), replace=True)
-    print("Your answers are now written into this cell. Save the notebook (the disk icon) to keep them.")
+    print("Your answers are now written into this cell: it should now read recorded={...}. Save the notebook "
+          "(the disk icon) to keep them. If the cell did not change (some editors cannot rewrite cells), replace "
+          f"recorded=... in it with this line and run it again:\n{paste}")

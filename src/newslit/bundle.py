@@ -1,0 +1,59 @@
+"""The student bundle: the package wheel, the lessons and the released exercises, and nothing of the key.
+
+Students should not get this repository: it is the instructor's side (data/key/, solutions/ and
+docs/answer-key.md hold the answers). ``newslit bundle`` writes the one file to hand out instead.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+FOLDER = "newslit-student"
+README = """# Reading one news article like a fact-checker (student copy)
+
+Set up once (Python 3.11), in this folder:
+
+    python3 -m venv .venv
+    .venv/bin/pip install {wheel}
+    .venv/bin/jupyter lab lessons/
+
+(On Windows: `py -3.11 -m venv .venv`, then `.venv\\Scripts\\pip install {wheel}` and
+`.venv\\Scripts\\jupyter lab lessons`.) Notebook 7 works too: `jupyter notebook` instead of `jupyter lab`.
+
+- `lessons/`: four ungraded lessons, 20-25 minutes each; start with 01. Practice items tell you at once
+  whether you are right and why.
+- `exercises/`: the graded exercises. Run all cells, answer in the forms, then re-run the form cell
+  (Shift+Enter): your answers are written into the cell as `recorded={{...}}`, and only recorded answers are
+  graded. Save before you hand in the .ipynb file the way your instructor tells you.
+"""
+
+
+class BundleError(RuntimeError):
+    """The bundle could not be built (the message says why)."""
+
+
+def build(root: Path, dest: Path) -> Path:
+    """Write ``dest/newslit-student.zip`` from the course repository at ``root``; return its path."""
+    root, dest = Path(root).resolve(), Path(dest).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp, str(root)],
+                              capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("newslit-*.whl"))
+        if proc.returncode != 0 or len(wheels) != 1:
+            raise BundleError(f"building the wheel failed:\n{proc.stderr[-2000:]}")
+        notebooks = [p for folder in ("lessons", "exercises") for p in sorted((root / folder).rglob("*.ipynb"))
+                     if ".ipynb_checkpoints" not in p.parts]
+        if not any(p.parts[-3] == "exercises" for p in notebooks):
+            raise BundleError(f"no released exercises in {root / 'exercises'}: run nbgrader generate_assignment")
+        dest.mkdir(parents=True, exist_ok=True)
+        out = dest / f"{FOLDER}.zip"
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(wheels[0], f"{FOLDER}/{wheels[0].name}")
+            for p in notebooks:
+                z.write(p, f"{FOLDER}/{p.relative_to(root).as_posix()}")
+            z.writestr(f"{FOLDER}/README.md", README.format(wheel=wheels[0].name))
+    return out
