@@ -197,3 +197,22 @@ def test_every_keyed_cell_is_released_with_its_visible_check_only():
     for c in KEYED:
         visible = c.source.split(assign.BEGIN)[0].rstrip("\n")
         assert cells[c.metadata.nbgrader.grade_id].source == visible
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grading", [False, True], ids=["student", "grader"])
+def test_the_number_line_is_drawn_for_the_student_and_skipped_by_the_grader(grading, monkeypatch, tmp_path):
+    """The plot is for the student's eyes; the grader skips it (and matplotlib), which saves a second a notebook."""
+    from nbclient import NotebookClient
+
+    if grading:
+        monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    nb = nbformat.read(ROOT / "exercises" / "ex2" / "ex2.ipynb", as_version=4)
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    plot = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "plot_shells")
+    images = [o for o in plot.outputs if "image/png" in o.get("data", {})]
+    assert [o for o in plot.outputs if o.output_type == "error"] == []
+    assert len(images) == (0 if grading else 1)

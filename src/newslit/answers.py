@@ -18,7 +18,7 @@ from dataclasses import dataclass
 # re-imports newslit.grading and so this module, and neither needs pandas or the table schemas.
 LABELS = ("stated as fact", "attributed", "hedged", "denied", "opinion")
 
-_ALIASES = {"fact": "stated as fact", "stated fact": "stated as fact", "statedasfact": "stated as fact"}
+LABEL_ALIASES = {"fact": "stated as fact", "stated fact": "stated as fact", "statedasfact": "stated as fact"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."})
 
 
@@ -39,7 +39,7 @@ def normalize_label(value) -> str:
     if not isinstance(value, str):
         raise AnswerError(f"a label is text such as 'hedged', not {type(value).__name__} {value!r}")
     text = normalize_text(value)
-    text = _ALIASES.get(text, text)
+    text = LABEL_ALIASES.get(text, text)
     if text not in LABELS:
         raise AnswerError(f"{value!r} is not a label; choose one of: {', '.join(LABELS)}")
     return text

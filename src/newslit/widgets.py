@@ -21,11 +21,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ipywidgets as w
 from IPython import get_ipython
 from IPython.display import display
 
-from newslit.answers import AnswerError, normalize_text, parse_number
+from newslit.answers import LABEL_ALIASES, AnswerError, normalize_text, parse_number
 from newslit.grading import plain
 
 CHOOSE = "— choose —"
@@ -51,6 +50,8 @@ class Form:
     """The widgets of one question; ``values()`` are the answers currently shown."""
 
     def __init__(self, qid: str, items: list[Item], recorded: dict, feedback: Callable | None):
+        import ipywidgets as w  # here, not at the top: grading runs build no form and skip the import
+
         self.qid, self.items, self.feedback = qid, list(items), feedback
         self.controls, self.notes = {}, {}
         rows = []
@@ -72,6 +73,8 @@ class Form:
         self._update_status()
 
     def _control(self, item: Item, value):
+        import ipywidgets as w
+
         if item.kind == "choice":
             c = w.Dropdown(options=[(CHOOSE, "")] + [(o, o) for o in item.options],
                            value=match_option(value, item.options) or "", layout=w.Layout(width="max-content"))
@@ -161,7 +164,7 @@ def match_option(value, options) -> str | None:
     if not isinstance(value, str):
         return None
     wanted = normalize_text(value)
-    wanted = {"fact": "stated as fact", "stated fact": "stated as fact"}.get(wanted, wanted)
+    wanted = LABEL_ALIASES.get(wanted, wanted)
     return next((o for o in options if normalize_text(o) == wanted), None)
 
 
