@@ -38,6 +38,9 @@ c.GenerateFeedback.preprocessors = [
 
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
+# Stop each student's kernel at once when its notebook is done (the outputs are already collected):
+# a graceful shutdown costs about 0.3 s per submission (bench/README.md).
+c.Execute.shutdown_kernel = "immediate"
 
 # nbgrader's sanitizing steps, plus one: a pasted copy of a locked cell (or any cell with broken
 # nbgrader metadata) would otherwise abort autograde for the rest of the class (docs/robustness.md).
