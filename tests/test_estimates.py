@@ -6,6 +6,7 @@ import re
 import matplotlib
 import pandas as pd
 import pytest
+from harness import ROOT
 
 from newslit import assign, data
 from newslit import estimates as E
@@ -89,7 +90,7 @@ def test_assessed_rows_keep_their_answers_in_the_key_only():
 
 
 def test_public_table_is_shipped_and_the_key_is_not():
-    toml = (data.data_dir().parent / "pyproject.toml").read_text()
+    toml = (ROOT / "pyproject.toml").read_text()
     assert '"data/estimates.csv" = "newslit/data/estimates.csv"' in toml and "key/estimates" not in toml
 
 
@@ -97,7 +98,7 @@ def test_a_span_on_an_outside_row_is_named(tmp_path):
     import shutil
 
     (tmp_path / "pyproject.toml").write_text("")
-    shutil.copytree(data.data_dir().parent / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
     path = tmp_path / "data" / "estimates.csv"
     text = path.read_text(encoding="utf-8").replace("n02,no,,,,,", "n02,no,s06,,,,", 1)
     path.write_text(text, encoding="utf-8")
