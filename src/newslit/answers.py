@@ -10,6 +10,7 @@ Anything else (a number, a list, None, an unknown word) is not a label and is re
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -99,6 +100,12 @@ def check_cue(item: str, answer, accepted) -> Check:
     return Check(item, "wrong", f"'{given}' is not the cue word here")
 
 
+def near_id(key, ids) -> str | None:
+    """The item id a misspelt ``key`` most likely means ('C02', 'c 02' -> 'c02'), or None."""
+    near = difflib.get_close_matches(normalize_text(str(key)).replace(" ", ""), list(ids), n=1)
+    return near[0] if near else None
+
+
 def validate_answers(answers, expected_ids) -> list[str]:
     """Problems with an answers dict as a whole: wrong type, unknown or misspelt ids, missing items.
 
@@ -112,8 +119,8 @@ def validate_answers(answers, expected_ids) -> list[str]:
     problems = []
     for k in answers:
         if k not in expected:
-            near = [e for e in expected if isinstance(k, str) and normalize_text(k).replace(" ", "") == e]
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            near = near_id(k, expected)
+            hint = f" (did you mean {near!r}?)" if near else ""
             problems.append(f"{k!r} is not an item of this question{hint}; items are {', '.join(expected)}")
     missing = [e for e in expected if answers.get(e) in (None, "")]
     if missing:

@@ -26,16 +26,15 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_NORMALIZE = {"label": lambda v, options=(): normalize_label(v), "cue": lambda v, options=(): normalize_cue(v),
-              "number": lambda v, options=(): parse_number(v), "choice": _choice,
-              "choices": lambda v, options=(): _choices(v)}
+_NORMALIZE = {"label": normalize_label, "cue": normalize_cue, "number": parse_number, "choices": _choices}
 
 
 def _validate(value, kind: str, qid: str | None, item: str):
     """Raise AnswerError when the answer is not valid for its kind (and, for menus, not an option)."""
-    normalize = _NORMALIZE.get(kind)
-    if normalize:
-        normalize(value, options=item_options(qid, item) if qid else ())
+    if kind == "choice":
+        _choice(value, item_options(qid, item) if qid else ())
+    elif kind in _NORMALIZE:
+        _NORMALIZE[kind](value)
 
 
 def check_answer(answers, item: str, kind: str = "label", qid: str | None = None) -> None:

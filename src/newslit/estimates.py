@@ -239,12 +239,13 @@ def _row_label(eid, row) -> str:
     return f"{eid} · {text} ({bound})"
 
 
-def plot_intervals(df: pd.DataFrame, ax=None, title: str | None = None):
+def plot_intervals(df: pd.DataFrame, ax=None, title: str | None = None, label=_row_label):
     """A number line with one row per estimate (one unit at a time); returns the matplotlib Axes.
 
     Readable without colour: black on white; each bound type has its own hatching; a filled circle
     marks an included end, a hollow circle an excluded end, an arrow a missing upper limit; every row
-    is labelled with its id, text and bound, and the interval is written out beside it.
+    is labelled (``label(eid, row)``; by default its id, text and bound), and the interval is written out
+    beside it.
     Rows that cannot be placed (vague, or no bound yet) are listed with a note.
     """
     import matplotlib.pyplot as plt
@@ -281,7 +282,7 @@ def plot_intervals(df: pd.DataFrame, ax=None, title: str | None = None):
                         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
         ax.text(min(hi_draw, right), y + 0.3, f" {r['notation']}", fontsize=8, va="bottom",
                 ha="right" if not math.isfinite(r["hi"]) else "left")
-    ax.set_yticks(range(n), [_row_label(eid, row) for eid, row in df.iloc[::-1].iterrows()], fontsize=9)
+    ax.set_yticks(range(n), [label(eid, row) for eid, row in df.iloc[::-1].iterrows()], fontsize=9)
     ax.set_ylim(-0.8, n - 0.2)
     ax.set_xlim(left, right * 1.02)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))

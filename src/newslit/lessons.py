@@ -297,9 +297,7 @@ def figure_label(eid: str, row) -> str:
 
 def plot_figures(df, title: str | None = None):
     """``estimates.plot_intervals`` for rows of the estimates table, each row labelled by ``figure_label``."""
-    ax = estimates.plot_intervals(df, title=title)
-    ax.set_yticks(range(len(df)), [figure_label(eid, row) for eid, row in df.iloc[::-1].iterrows()], fontsize=9)
-    return ax
+    return estimates.plot_intervals(df, title=title, label=figure_label)
 
 
 def source_card(source_id: str) -> str:

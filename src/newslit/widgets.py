@@ -15,7 +15,6 @@ always wins over older clicks.
 from __future__ import annotations
 
 import ast
-import difflib
 import html
 import os
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from IPython import get_ipython
 from IPython.display import display
 
-from newslit.answers import LABEL_ALIASES, AnswerError, normalize_text, parse_number
+from newslit.answers import LABEL_ALIASES, AnswerError, near_id, normalize_text, parse_number
 from newslit.grading import plain
 
 CHOOSE = "— choose —"
@@ -200,9 +199,9 @@ def ask(qid: str, items: list[Item], recorded=None, feedback: Callable | None = 
     _ITEMS[qid] = {i.id: i for i in items}
     for k in literal:
         if k not in ids:
-            near = difflib.get_close_matches(normalize_text(str(k)).replace(" ", ""), ids, n=1)
+            near = near_id(k, ids)
             print(f"{qid}: {k!r} in recorded= is not an item of this form and is ignored by the grader"
-                  + (f" (did you mean {near[0]!r}?)" if near else f"; the items are {', '.join(ids)}") + ".")
+                  + (f" (did you mean {near!r}?)" if near else f"; the items are {', '.join(ids)}") + ".")
     clicks, unsaved = {}, {}
     live = _LIVE.pop(qid, None)
     if live is not None:
