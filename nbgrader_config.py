@@ -49,6 +49,6 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "newslit.assign.drop_broken_nbgrader_metadata",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "newslit.preprocessors.drop_broken_nbgrader_metadata",
+    "newslit.preprocessors.CheckCellMetadataOnce",
 ]

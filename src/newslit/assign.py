@@ -91,23 +91,3 @@ def sync(root: str | Path, check: bool = False) -> list[str]:
         if changed and not check:
             nbformat.write(nb, path)
     return stale
-
-
-def drop_broken_nbgrader_metadata(nb, resources):
-    """nbgrader preprocessor (autograde, see nbgrader_config.py): one bad notebook must not stop a class.
-
-    nbgrader 0.9.6 aborts ``autograde`` for every student not yet graded when one submission has a
-    cell whose nbgrader metadata is not schema 3: its own DeduplicateIds leaves ``{}`` on a pasted
-    copy of a locked cell. A cell whose grade id is unknown to the gradebook (OverwriteCells has
-    removed it) fails validation too. Such cells lose their nbgrader metadata and run as plain
-    cells; every real cell is still found by its grade id (a missing one needs manual grading).
-    """
-    from traitlets.log import get_logger
-
-    for index, cell in enumerate(nb.cells):
-        meta = cell.metadata.get("nbgrader")
-        if meta is not None and (not isinstance(meta, dict) or meta.get("schema_version") != 3
-                                 or "grade_id" not in meta):
-            get_logger().warning("Cell %d: nbgrader metadata %r dropped (duplicate, unknown or corrupt)", index, meta)
-            del cell.metadata["nbgrader"]
-    return nb, resources

@@ -1,0 +1,76 @@
+"""The course's autograde steps: the schema-once cell check gives nbgrader's verdict on every cell."""
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.nbgraderformat import MetadataValidator, SchemaTooNewError, SchemaTooOldError, ValidationError
+from nbgrader.preprocessors import CheckCellMetadata
+
+from newslit.preprocessors import CheckCellMetadataOnce, SchemaOnceValidator, drop_broken_nbgrader_metadata
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb")) + sorted((REPO / "exercises").glob("*/*.ipynb"))
+
+
+def _grade_cell():
+    nb = nbformat.read(REPO / "solutions" / "ex1" / "ex1.ipynb", as_version=4)
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _verdict(validator, cell):
+    try:
+        validator.validate_cell(cell)
+    except Exception as err:  # the type and the message are the verdict
+        return type(err), str(err).split("\n")[0]
+    return None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_course_notebooks_pass_both_validators(path):
+    nb = nbformat.read(path, as_version=4)
+    assert any("nbgrader" in c.metadata for c in nb.cells)
+    MetadataValidator().validate_nb(nb)
+    SchemaOnceValidator().validate_nb(nb)
+
+
+BROKEN = {
+    "points is text": lambda m: m.update(points="one"),
+    "grade is text": lambda m: m.update(grade="yes"),
+    "unknown key": lambda m: m.update(bonus=True),
+    "no grade_id": lambda m: m.pop("grade_id"),
+    "empty grade_id": lambda m: m.update(grade_id=""),
+    "no points": lambda m: m.pop("points"),
+    "schema too old": lambda m: m.update(schema_version=2),
+    "schema too new": lambda m: m.update(schema_version=4),
+    "no schema version": lambda m: m.pop("schema_version"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_broken_metadata_gets_nbgraders_own_error(name):
+    cell = _grade_cell()
+    BROKEN[name](cell.metadata["nbgrader"])
+    expected = _verdict(MetadataValidator(), copy.deepcopy(cell))
+    assert expected is not None, "the case must be one nbgrader rejects"
+    assert _verdict(SchemaOnceValidator(), cell) == expected
+
+
+def test_duplicate_grade_ids_fail_the_notebook_check():
+    nb = nbformat.read(REPO / "solutions" / "ex1" / "ex1.ipynb", as_version=4)
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded[1].metadata["nbgrader"]["grade_id"] = graded[0].metadata["nbgrader"]["grade_id"]
+    for step in (CheckCellMetadata(), CheckCellMetadataOnce()):
+        with pytest.raises(ValidationError, match="nbgrader metadata may be corrupted"):
+            step.preprocess(copy.deepcopy(nb), {})
+
+
+def test_drop_broken_metadata_keeps_good_cells_and_drops_bad_ones():
+    nb = nbformat.read(REPO / "solutions" / "ex1" / "ex1.ipynb", as_version=4)
+    good = [i for i, c in enumerate(nb.cells) if "nbgrader" in c.metadata]
+    nb.cells[good[0]].metadata["nbgrader"] = {}  # what DeduplicateIds leaves on a pasted copy
+    nb.cells[good[1]].metadata["nbgrader"]["schema_version"] = 1
+    nb, _ = drop_broken_nbgrader_metadata(nb, {})
+    assert [i for i, c in enumerate(nb.cells) if "nbgrader" in c.metadata] == good[2:]
+    CheckCellMetadataOnce().preprocess(nb, {})  # what is left passes nbgrader's check
