@@ -146,3 +146,22 @@ def test_feedback_explains_without_revealing_the_hidden_tests(graded):
     why = KEY.loc["c19", "explanation"].split(":")[0]
     assert "Why:" in plain and why.replace("'", "&#39;") in plain or why in plain
     assert "✘ wrong" in plain and "✔ correct" in plain
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grading", [False, True], ids=["student", "grader"])
+def test_a_grading_run_imports_no_pandas_widgets_or_plotting(grading, monkeypatch, tmp_path):
+    """The grader's kernel runs every cell of ex1 without importing pandas, ipywidgets or matplotlib
+    (about 0.3 s saved per submission, bench/README.md); a student's kernel builds the forms."""
+    if grading:
+        monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    nb = released("ex1")
+    probe = "import sys\nprint(sorted(m for m in ('pandas', 'ipywidgets', 'matplotlib') if m in sys.modules))"
+    nb.cells.append(nbformat.v4.new_code_cell(probe))
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    assert nb.cells[-1].outputs[0]["text"].strip() == ("[]" if grading else "['ipywidgets']")

@@ -196,7 +196,7 @@ def test_practice_feedback_accepts_alternates_and_explains():
 
 def test_article_map_marks_every_candidate_once():
     page = sources.article_with_slips()
-    assert page.count("⟦") == 15 and all(f"<sup>{s}</sup>" in page for s in sources.slips().index)
+    assert page.count("⟦") == 15 and all(f"<sup>{s}</sup>" in page for s in sources.slips())
 
 
 def test_cite_and_split():

@@ -14,15 +14,10 @@ from newslit.data import LABELS
 from newslit.widgets import Item
 
 
-def claims():
-    """The public claims table (assessed rows have blank answer fields)."""
-    return data.load("claims")
-
-
 def in_context(claim_id: str) -> str:
     """HTML of the claim's sentence with the claim marked by a highlight AND ⟦brackets⟧ (readable without colour)."""
-    c = claims().loc[claim_id]
-    s = data.load("sentences").loc[c["sentence_id"]]
+    c = data.records("claims")[claim_id]
+    s = data.records("sentences")[c["sentence_id"]]
     text = data.article_text()
     before, span, after = text[s["start"]:c["start"]], text[c["start"]:c["end"]], text[c["end"]:s["end"]]
     tag = " <i>(subheading)</i>" if s["kind"] == "subheading" else ""
@@ -42,8 +37,8 @@ def cue_items(claim_ids) -> list[Item]:
                  "text", placeholder="cue word(s)") for cid in claim_ids]
 
 
-def _public_answer(claim_id: str):
-    c = claims().loc[claim_id]
+def _public_answer(claim_id: str) -> dict:
+    c = data.records("claims")[claim_id]
     if c["role"] == "assessed":
         raise KeyError(f"{claim_id} is assessed: its answer is revealed only in the graded feedback")
     return c

@@ -4,7 +4,8 @@ Every table is a tidy CSV described in ``data/README.md``. ``load(name)`` return
 DataFrame after checking the header, required fields, enumerations, unique ids, and that
 every span is the exact substring of the article at its offsets. Problems raise
 ``DataError`` naming the file, the row (as numbered in a spreadsheet, header = row 1) and
-the field.
+the field. ``records(name)`` gives the same validated rows as plain dicts, without importing
+pandas: what the exercises' forms use, so a grading run never pays for the pandas import.
 
 Answer keys for assessed items live in ``data/key/`` in the course repository only; they are
 not shipped in the installed package. ``load(name, with_key=True)`` merges them in and needs
@@ -15,14 +16,18 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from newslit.answers import LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROLES = ("worked", "practice", "assessed")
 
@@ -212,10 +217,13 @@ def _convert(table: Table, fname: str, row_no: int, f: Field, raw: str, where: s
         if bad:
             fail(f"unknown label {bad[0]!r}; labels are {', '.join(allowed)} separated by |")
     if f.kind == "date":
+        # as documented in data/README.md: a day, or a month when that is all that is known
         try:
-            pd.Timestamp(value)
+            if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+                raise ValueError(value)
+            date.fromisoformat(value if len(value) == 10 else value + "-01")
         except ValueError:
-            fail("not a date (YYYY-MM-DD)")
+            fail("not a date (YYYY-MM-DD or YYYY-MM)")
     return value
 
 
@@ -260,7 +268,7 @@ def _has_span(table: Table, rec: dict, where: str, row_no: int) -> bool:
 
 
 @cache
-def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
+def _records(name: str, directory: str, with_key: str | None) -> tuple[dict, ...]:
     table = TABLES[name]
     d = Path(directory)
     text = _article(str(d / "article.txt"))
@@ -296,7 +304,15 @@ def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
                 if rid not in keys:
                     raise DataError(f"{where}, row {i}, field '{table.id_field}': assessed item {rid!r} has no row in key/{table.file}")
                 rec.update({a: keys[rid][a] for a in table.answer_fields})
-    df = pd.DataFrame.from_records(recs, columns=[f.name for f in table.fields])
+    return tuple(recs)
+
+
+@cache
+def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
+    import pandas as pd
+
+    table = TABLES[name]
+    df = pd.DataFrame.from_records(list(_records(name, directory, with_key)), columns=[f.name for f in table.fields])
     for f in table.fields:  # optional numbers: blanks are missing values, ints stay ints
         if f.kind == "int" and df[f.name].isna().any():
             df[f.name] = df[f.name].astype("Int64")
@@ -305,14 +321,27 @@ def _load(name: str, directory: str, with_key: str | None) -> pd.DataFrame:
     return df.set_index(table.id_field, drop=False)
 
 
-def load(name: str, root=None, with_key: bool = False) -> pd.DataFrame:
-    """Load and validate one table (a copy, safe to modify). ``with_key`` needs the repository."""
+def _where(name: str, root, with_key: bool) -> tuple[str, str | None]:
     if name not in TABLES:
         raise DataError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
     if with_key:
         k = key_dir(root)
-        return _load(name, str(k.parent), str(k)).copy()
-    return _load(name, str(data_dir(root)), None).copy()
+        return str(k.parent), str(k)
+    return str(data_dir(root)), None
+
+
+def load(name: str, root=None, with_key: bool = False) -> pd.DataFrame:
+    """Load and validate one table (a copy, safe to modify). ``with_key`` needs the repository."""
+    return _load(name, *_where(name, root, with_key)).copy()
+
+
+def records(name: str, root=None, with_key: bool = False) -> dict[str, dict]:
+    """The same validated table as ``load``, as ``{id: row dict}`` in file order (copies; no pandas).
+
+    Blank optional numbers are None here (``<NA>``/NaN in ``load``).
+    """
+    rows = _records(name, *_where(name, root, with_key))
+    return {r[TABLES[name].id_field]: dict(r) for r in rows}
 
 
 def validate_all(root=None, with_key: bool = True) -> dict[str, int]:

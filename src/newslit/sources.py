@@ -13,14 +13,16 @@ article itself holds each claim.
 from __future__ import annotations
 
 import html
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from newslit import data
 from newslit.answers import check_choice
 from newslit.claims import in_context
 from newslit.data import EFFECTS, LABELS, SLIP_KINDS, VERDICTS
 from newslit.widgets import Item
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DECIDING_EVIDENCE = ("READ", "CALC", "READ+CALC")
 GROUPS = ("confirmed fact", "contradicted", "unverified: only as the article frames it", "not answered yet")
@@ -31,33 +33,33 @@ def split_ids(cell) -> list[str]:
     return [p for p in str(cell).split("|") if p] if isinstance(cell, str) else []
 
 
-def sources() -> pd.DataFrame:
-    """Public table of outside reports (bearing blank for rows tied to assessed items)."""
-    return data.load("sources")
+def sources() -> dict[str, dict]:
+    """Public outside reports by id (bearing blank for rows tied to assessed items)."""
+    return data.records("sources")
 
 
-def verdicts() -> pd.DataFrame:
-    """Public verdict table: which rows are shown for each claim; answers only for worked/practice rows."""
-    return data.load("verdicts")
+def verdicts() -> dict[str, dict]:
+    """Public verdict rows by claim id: which reports are shown; answers only for worked/practice rows."""
+    return data.records("verdicts")
 
 
-def slips() -> pd.DataFrame:
-    """Public table of slip candidates (the article's errors plus details that check out)."""
-    return data.load("slips")
+def slips() -> dict[str, dict]:
+    """Public slip candidates by id (the article's errors plus details that check out)."""
+    return data.records("slips")
 
 
 def cite(source_id) -> str:
     """``'src09 (Kyiv Independent, 2024-06-14)'``; unknown ids are returned as given."""
     table = sources()
-    if not isinstance(source_id, str) or source_id not in table.index:
+    if not isinstance(source_id, str) or source_id not in table:
         return str(source_id)
-    row = table.loc[source_id]
+    row = table[source_id]
     return f"{source_id} ({row['outlet']}, {row['date']})"
 
 
 def shown(claim_id: str) -> list[str]:
     """The source rows shown for a claim, in display order."""
-    return split_ids(verdicts().loc[claim_id, "shown"])
+    return split_ids(verdicts()[claim_id]["shown"])
 
 
 _CELL = "text-align:left;vertical-align:top;border-top:1px solid #ccc;padding:4px 6px"
@@ -68,7 +70,7 @@ def reports_table(source_ids) -> str:
     table = sources()
     body = []
     for sid in source_ids:
-        r = table.loc[sid]
+        r = table[sid]
         when = r["date"] + (" (date of the event reported; page undated)" if r["date_basis"] == "event" else "")
         link = f'<a href="{html.escape(r["url"])}" target="_blank" rel="noopener">link</a>'
         body.append("<tr>" + "".join(f"<td style='{_CELL}'>{c}</td>" for c in (
@@ -89,7 +91,7 @@ def more_reports(claim_ids) -> str:
     table = sources()
     blocks = []
     for cid in claim_ids:
-        ids = [sid for sid, r in table.iterrows() if cid in split_ids(r["claims"])]
+        ids = [sid for sid, r in table.items() if cid in split_ids(r["claims"])]
         if not ids:
             raise KeyError(f"no report bears on {cid}")
         blocks.append(in_context(cid) + reports_table(ids))
@@ -109,8 +111,9 @@ def verdict_items(claim_ids) -> list[Item]:
 def evidence_items(claim_ids) -> list[Item]:
     """One dropdown per claim: which shown row is the key evidence for the verdict?"""
     items = []
+    table = sources()
     for cid in claim_ids:
-        listing = "".join(f"<li>{html.escape(cite(s))}, {sources().loc[s, 'evidence']}</li>" for s in shown(cid))
+        listing = "".join(f"<li>{html.escape(cite(s))}, {table[s]['evidence']}</li>" for s in shown(cid))
         items.append(Item(cid, in_context(cid) + f"<ul>{listing}</ul><p><b>Key evidence:</b></p>", "choice",
                           tuple(shown(cid))))
     return items
@@ -129,10 +132,9 @@ def slip_items(slip_ids, what: str = "kind") -> list[Item]:
 
 def slip_in_context(slip_id: str) -> str:
     """HTML of the sentence holding a slip candidate, the candidate marked with a highlight AND ⟦brackets⟧."""
-    s = slips().loc[slip_id]
+    s = slips()[slip_id]
     text = data.article_text()
-    sent = data.load("sentences")
-    row = sent[(sent["start"] <= s["start"]) & (sent["end"] >= s["end"])].iloc[0]
+    row = next(r for r in data.records("sentences").values() if r["start"] <= s["start"] and r["end"] >= s["end"])
     before, span, after = text[row["start"]:s["start"]], text[s["start"]:s["end"]], text[s["end"]:row["end"]]
     return (f"<div><b>{slip_id}</b>: {html.escape(before)}"
             f'<mark style="background:#ffd6d6;border-bottom:2px solid #333">⟦{html.escape(span)}⟧</mark>'
@@ -143,7 +145,7 @@ def article_with_slips() -> str:
     """The whole article with every slip candidate marked and numbered (the hunt's map)."""
     text = data.article_text()
     out, pos = [], 0
-    for sid, s in slips().sort_values("start").iterrows():
+    for sid, s in sorted(slips().items(), key=lambda kv: kv[1]["start"]):
         out.append(html.escape(text[pos:s["start"]]))
         out.append(f'<mark style="background:#ffd6d6">⟦{html.escape(s["span"])}⟧<sup>{sid}</sup></mark>')
         pos = s["end"]
@@ -152,8 +154,8 @@ def article_with_slips() -> str:
     return f"<div style='max-width:75ch'>{paragraphs}</div>"
 
 
-def _public(table: pd.DataFrame, item_id: str):
-    row = table.loc[item_id]
+def _public(table: dict[str, dict], item_id: str) -> dict:
+    row = table[item_id]
     if row["role"] == "assessed":
         raise KeyError(f"{item_id} is assessed: its answer is revealed only in the graded feedback")
     return row
@@ -238,9 +240,11 @@ def mission_table(verdicts_given=None, evidence_given=None, framing=None, practi
     ``framing``: the student's own exercise 1 labels. Worked examples are filled in from the public
     data. Never raises: missing or invalid answers show as "not answered yet".
     """
-    table, claims, srcs = verdicts(), data.load("claims"), sources()
+    import pandas as pd
+
+    table, claims, srcs = verdicts(), data.records("claims"), sources()
     rows = []
-    for cid, v in table.iterrows():
+    for cid, v in table.items():
         if v["role"] == "worked":
             verdict, key = v["verdict"], split_ids(v["deciding"])[0]
             verdict_text = f"{verdict} (worked example)"
@@ -252,13 +256,13 @@ def mission_table(verdicts_given=None, evidence_given=None, framing=None, practi
         group = {"confirmed": GROUPS[0], "contradicted": GROUPS[1], "unverified": GROUPS[2]}.get(verdict, GROUPS[3])
         rows.append({
             "claim": cid,
-            "what the article says": claims.loc[cid, "span"],
+            "what the article says": claims[cid]["span"],
             "how the article holds it": _answer(framing, cid, LABELS) or "—",
             "verdict": verdict_text,
             "key evidence": cite(key) if key else "—",
-            "link": srcs.loc[key, "url"] if key else "",
+            "link": srcs[key]["url"] if key else "",
             "in the table as": group,
-            "_order": (GROUPS.index(group), int(claims.loc[cid, "start"])),
+            "_order": (GROUPS.index(group), claims[cid]["start"]),
         })
     out = pd.DataFrame(rows).sort_values("_order").drop(columns="_order")
     return out.set_index("claim")
