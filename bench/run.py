@@ -154,6 +154,8 @@ PERSONA_MIX = ("strong", "careless", "hedge-blind", "bound-as-hedge", "source-tr
 
 def bench_class(base: Path, work: Path, size: int, workers: list[int], one_worker: list[str]) -> list[dict]:
     """``newslit grade <ex> --workers W`` on ``size`` submissions per exercise (personas in turn)."""
+    from newslit import classroom
+
     for a in EXERCISES:
         filled = submissions(base, a, list(PERSONA_MIX))
         for i in range(size):
@@ -164,6 +166,8 @@ def bench_class(base: Path, work: Path, size: int, workers: list[int], one_worke
         course = work / f"class-w{w}"
         shutil.copytree(base, course, ignore=shutil.ignore_patterns("gradebook.db", "autograded", "feedback", "logs",
                                                                      "exports", ".release"))
+        for a in EXERCISES:  # untimed: the gradebook knows the assignments, as after releasing them
+            classroom.ensure_in_gradebook(classroom.Course(course), a)
         for a in EXERCISES:
             if w == 1 and a not in one_worker:
                 continue

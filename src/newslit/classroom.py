@@ -66,6 +66,7 @@ class Course:
         from traitlets.config.loader import PyFileConfigLoader
 
         config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        self.config = config
         self.coursedir = CourseDirectory(config=config)
         self.coursedir.root = str(self.root)
         # nbgrader's Gradebook runs `alembic` from PATH, also in this process
@@ -365,10 +366,14 @@ def manual_pending(course: Course, assignment: str) -> list[str]:
 
 
 def export_totals(course: Course, path: Path) -> Path:
-    """nbgrader's own CSV export (one row per student and assignment: totals)."""
+    """nbgrader's own CSV export (one row per student and assignment: totals), run in this process."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    proc = nbgrader(course, "export", "--to", str(path), log=course.root / "grading" / "logs" / "export.log")
-    if proc.returncode != 0 or not path.is_file():
-        raise CourseError(f"nbgrader export failed:\n{proc.stdout}{proc.stderr}")
+    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
+        CsvExportPlugin(config=course.config, to=str(path)).export(gb)
+    if not path.is_file():
+        raise CourseError(f"nbgrader's CSV export wrote no {path}")
     return path
 
