@@ -5,7 +5,8 @@
 
 Prints one report (see bench/README.md for what each number means):
   A. marginal ``nbgrader autograde`` seconds per submission for each exercise vs a trivial
-     2-cell notebook graded in the same run (one nbgrader process, N=1 vs N=k submissions);
+     2-cell notebook graded in the same run (one nbgrader process, N=1 vs N=k submissions), and vs
+     the exercise's empty twin (same cells, every code cell ``pass``);
   B. wall time of the instructor command ``newslit grade <ex>`` for a synthetic class, 1 and 2 workers;
   C. executing every lesson in a fresh kernel (nbclient);
   D. import time of the course modules in a fresh interpreter;
@@ -84,14 +85,37 @@ def trivial_source() -> nbformat.NotebookNode:
     return nb
 
 
+def shape_source(assignment: str) -> nbformat.NotebookNode:
+    """An exercise's empty twin: the same cells and nbgrader metadata, every code cell ``pass``.
+
+    Graded beside the exercise, it separates what the notebook's shape costs (one kernel round trip
+    and nbgrader's bookkeeping per cell) from what the course's own code costs.
+    """
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = "pass"
+            cell.metadata.pop("newslit", None)
+    return nb
+
+
+def shape_name(assignment: str) -> str:
+    return f"{assignment}-shape"
+
+
+ASSIGNMENTS = ["trivial", *[a for ex in EXERCISES for a in (shape_name(ex), ex)]]
+
+
 def make_course(dest: Path) -> Path:
-    """A copy of the course (as tests/harness.make_course) plus the trivial assignment, released."""
+    """A copy of the course (as tests/harness.make_course) plus the trivial and shape assignments, released."""
     from newslit import personas
 
     personas.copy_course(ROOT, dest)
-    (dest / "solutions" / "trivial").mkdir()
-    nbformat.write(trivial_source(), dest / "solutions" / "trivial" / "trivial.ipynb")
-    for a in ["trivial", *EXERCISES]:  # release (and register in the gradebook) every assignment
+    extra = {"trivial": trivial_source(), **{shape_name(ex): shape_source(ex) for ex in EXERCISES}}
+    for name, nb in extra.items():
+        (dest / "solutions" / name).mkdir()
+        nbformat.write(nb, dest / "solutions" / name / f"{name}.ipynb")
+    for a in ASSIGNMENTS:  # release (and register in the gradebook) every assignment
         nbgrader(dest, "generate_assignment", a, "--force")
     return dest
 
@@ -104,6 +128,9 @@ def submissions(course: Path, assignment: str, persona_names: list[str]) -> dict
         nb = nbformat.read(course / "exercises" / "trivial" / "trivial.ipynb", as_version=4)
         nb.cells[0].source = "answer = 42"
         return {p: nb for p in persona_names}
+    if assignment.endswith("-shape"):  # the source itself: every cell ``pass``
+        nb = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+        return {p: nb for p in persona_names}
     c = classroom.Course(course)
     return {p: personas.submission(personas.BY_NAME[p], c, assignment, assignment, root=ROOT) for p in persona_names}
 
@@ -114,9 +141,12 @@ def write_submission(course: Path, student: str, assignment: str, nb):
     nbformat.write(nb, folder / f"{assignment}.ipynb")
 
 
-def cell_counts(assignment: str, course: Path) -> tuple[int, int]:
+def cell_counts(assignment: str, course: Path) -> tuple[int, int, int]:
+    """(code cells, grade cells, hidden tests) of an assignment's source notebook."""
     nb = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-    return len(nb.cells), sum("### BEGIN HIDDEN TESTS" in c.source for c in nb.cells)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return (len(code), sum(bool(c.metadata.get("nbgrader", {}).get("grade")) for c in code),
+            sum("### BEGIN HIDDEN TESTS" in c.source for c in code))
 
 
 # ------------------------------------------------------------------ A. marginal autograde cost
@@ -125,7 +155,7 @@ def bench_marginal(course: Path, k: int, repeats: int) -> list[dict]:
     """t(N=1) and t(N=k) for one ``nbgrader autograde`` process; marginal = (t_k - t_1) / (k - 1)."""
     rows = []
     students = [f"s{i:02d}" for i in range(1, k + 1)]
-    for a in ["trivial", *EXERCISES]:
+    for a in ASSIGNMENTS:
         nb = submissions(course, a, ["strong"])["strong"]
         for s in students:
             write_submission(course, s, a, nb)
@@ -137,13 +167,16 @@ def bench_marginal(course: Path, k: int, repeats: int) -> list[dict]:
             if "[ERROR]" in proc.stderr + proc.stdout:
                 raise RuntimeError(f"autograde {a} reported errors:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         t1, tk = min(t1s), min(tks)
-        cells, hidden = cell_counts(a, course)
-        rows.append({"assignment": a, "cells": cells, "hidden tests": hidden, "t1": t1, "tk": tk,
+        code, graded, hidden = cell_counts(a, course)
+        rows.append({"assignment": a, "code cells": code, "grade cells": graded, "hidden tests": hidden, "t1": t1, "tk": tk,
                      "marginal": (tk - t1) / (k - 1), "t1 runs": t1s, "tk runs": tks})
         log(f"A. {a}: t1 {t1:.2f} s, t{k} {tk:.2f} s, marginal {rows[-1]['marginal']:.2f} s")
     base = rows[0]["marginal"]
+    shape = {r["assignment"]: r["marginal"] for r in rows}
     for r in rows:
         r["ratio"] = r["marginal"] / base
+        if shape_name(r["assignment"]) in shape:
+            r["vs shape"] = r["marginal"] / shape[shape_name(r["assignment"])]
     return rows
 
 
@@ -248,7 +281,7 @@ PROLOGUE_TIMER = textwrap.dedent("""
 def bench_prologue(course: Path, repeats: int, cache_env: dict) -> list[dict]:
     rows = []
     for a in EXERCISES:
-        _, hidden = cell_counts(a, course)
+        *_, hidden = cell_counts(a, course)
         path = str(course / "solutions" / a / f"{a}.ipynb")
         row = {"assignment": a, "hidden tests": hidden}
         for label, changes in (("cache", cache_env),
@@ -279,12 +312,15 @@ def report(res: dict) -> str:
         k = res["k"]
         out.append(f"A. nbgrader autograde, one process, strong-persona submissions: t(N=1), t(N={k}), "
                    f"marginal = (t{k} - t1)/{k - 1}; min of {res['repeats']} run(s)")
-        out.append(table(["assignment", "cells", "hidden tests", "t1 s", f"t{k} s", "s/submission",
-                          "vs trivial", f"target <= {TARGET_RATIO}x"],
-                         [[r["assignment"], r["cells"], r["hidden tests"], f"{r['t1']:.2f}", f"{r['tk']:.2f}",
+        out.append(table(["assignment", "code cells", "grade cells", "t1 s", f"t{k} s", "s/submission",
+                          "vs trivial", f"target <= {TARGET_RATIO}x", "vs its shape"],
+                         [[r["assignment"], r["code cells"], r["grade cells"], f"{r['t1']:.2f}", f"{r['tk']:.2f}",
                            f"{r['marginal']:.2f}", f"{r['ratio']:.2f}x",
-                           "" if r["assignment"] == "trivial" else ("ok" if r["ratio"] <= TARGET_RATIO else "OVER")]
+                           ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if r["assignment"] in EXERCISES else "",
+                           f"{r['vs shape']:.2f}x" if "vs shape" in r else ""]
                           for r in res["marginal"]]))
+        out.append("(exN-shape: exN with every code cell `pass`, same cells and nbgrader metadata: what the "
+                   "notebook's shape costs before any course code runs)")
         out.append("")
     if "class" in res:
         out.append("B. newslit grade <ex> --workers W (autograde + feedback + leak check + exports), "
