@@ -42,8 +42,11 @@ c.Execute.timeout = 30
 # a graceful shutdown costs about 0.3 s per submission (bench/README.md).
 c.Execute.shutdown_kernel = "immediate"
 
-# nbgrader's sanitizing steps, plus one: a pasted copy of a locked cell (or any cell with broken
-# nbgrader metadata) would otherwise abort autograde for the rest of the class (docs/robustness.md).
+# nbgrader's sanitizing steps, with two changes (newslit/preprocessors.py):
+# - drop_broken_nbgrader_metadata: a pasted copy of a locked cell (or any cell with broken nbgrader
+#   metadata) would otherwise abort autograde for the rest of the class (docs/robustness.md);
+# - CheckCellMetadataOnce: nbgrader's CheckCellMetadata with its JSON schema compiled once, not once
+#   per cell (bench/README.md).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
