@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from newslit import data
@@ -69,6 +70,28 @@ def test_alternates_never_repeat_the_label():
 def test_every_table_validates_with_its_key():
     counts = data.validate_all(ROOT)
     assert counts["claims"] >= 28 and counts["sentences"] == 19
+
+
+@pytest.mark.parametrize(("name", "with_key"), [(n, k) for n, t in data.TABLES.items() for k in (False, True)
+                                                if t.answer_fields or not k])
+def test_records_are_the_loaded_table_as_plain_dicts(name, with_key):
+    """records() (no pandas: what the forms use) and load() give the same rows, fields and values."""
+    frame, rows = data.load(name, root=ROOT, with_key=with_key), data.records(name, root=ROOT, with_key=with_key)
+    assert list(rows) == list(frame.index) and len(rows) > 0
+    for rid, row in rows.items():
+        assert list(row) == list(frame.columns)
+        for field, value in row.items():
+            assert pd.isna(frame.at[rid, field]) if value is None else value == frame.at[rid, field], (rid, field)
+            assert type(value) in (str, int, float, type(None)), (rid, field, type(value))
+    first = next(iter(rows.values()))
+    first[data.TABLES[name].id_field] = "changed"  # a copy: the next caller sees the data as loaded
+    assert data.records(name, root=ROOT, with_key=with_key) != rows
+
+
+def test_records_do_not_import_pandas():
+    code = "import sys; from newslit import data; data.records('claims'); print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 @pytest.fixture()
