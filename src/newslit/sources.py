@@ -113,9 +113,10 @@ def evidence_items(claim_ids) -> list[Item]:
     items = []
     table = sources()
     for cid in claim_ids:
-        listing = "".join(f"<li>{html.escape(cite(s))}, {table[s]['evidence']}</li>" for s in shown(cid))
+        ids = shown(cid)
+        listing = "".join(f"<li>{html.escape(cite(s))}, {table[s]['evidence']}</li>" for s in ids)
         items.append(Item(cid, in_context(cid) + f"<ul>{listing}</ul><p><b>Key evidence:</b></p>", "choice",
-                          tuple(shown(cid))))
+                          tuple(ids)))
     return items
 
 
