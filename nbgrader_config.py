@@ -55,3 +55,16 @@ c.Autograde.sanitize_preprocessors = [
     "newslit.preprocessors.drop_broken_nbgrader_metadata",
     "newslit.preprocessors.CheckCellMetadataOnce",
 ]
+# After running the notebook nbgrader checks the cell metadata again: the same check, compiled once.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "newslit.preprocessors.CheckCellMetadataOnce",
+]
+# nbconvert validates the whole notebook after every step (13 times a submission in autograde);
+# validate once, after the last step. The saved notebook is validated either way.
+c.Exporter.optimistic_validation = True

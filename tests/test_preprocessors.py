@@ -74,3 +74,37 @@ def test_drop_broken_metadata_keeps_good_cells_and_drops_bad_ones():
     nb, _ = drop_broken_nbgrader_metadata(nb, {})
     assert [i for i, c in enumerate(nb.cells) if "nbgrader" in c.metadata] == good[2:]
     CheckCellMetadataOnce().preprocess(nb, {})  # what is left passes nbgrader's check
+
+
+def _course_config():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+
+
+def _name(step) -> str:
+    return step if isinstance(step, str) else f"{step.__module__.rsplit('.', 1)[0]}.{step.__name__}"
+
+
+@pytest.mark.parametrize("steps", ["sanitize_preprocessors", "autograde_preprocessors"])
+def test_autograde_runs_nbgraders_steps_with_the_schema_once_check(steps):
+    """Both passes of ``nbgrader autograde`` keep every default step; only the cell check is swapped."""
+    from nbgrader.converters import Autograde
+
+    default = [_name(s) for s in Autograde.class_traits()[steps].default()]
+    expected = [n.replace("nbgrader.preprocessors.CheckCellMetadata", "newslit.preprocessors.CheckCellMetadataOnce")
+                for n in default]
+    if steps == "sanitize_preprocessors":
+        expected.insert(expected.index("newslit.preprocessors.CheckCellMetadataOnce"),
+                        "newslit.preprocessors.drop_broken_nbgrader_metadata")
+    assert "nbgrader.preprocessors.CheckCellMetadata" in default
+    assert list(_course_config().Autograde[steps]) == expected
+
+
+def test_exporters_validate_once_after_the_last_step():
+    from nbconvert.exporters import HTMLExporter, NotebookExporter
+
+    config = _course_config()
+    assert NotebookExporter(config=config).optimistic_validation
+    assert HTMLExporter(config=config).optimistic_validation
+    assert not NotebookExporter().optimistic_validation  # nbconvert's default: after every step
