@@ -103,19 +103,21 @@ def shape_name(assignment: str) -> str:
     return f"{assignment}-shape"
 
 
-ASSIGNMENTS = ["trivial", *[a for ex in EXERCISES for a in (shape_name(ex), ex)]]
+def assignments(exercises: list[str]) -> list[str]:
+    """What section A grades: the trivial notebook, then each exercise's empty twin and the exercise."""
+    return ["trivial", *[a for ex in exercises for a in (shape_name(ex), ex)]]
 
 
-def make_course(dest: Path) -> Path:
+def make_course(dest: Path, exercises: list[str]) -> Path:
     """A copy of the course (as tests/harness.make_course) plus the trivial and shape assignments, released."""
     from newslit import personas
 
     personas.copy_course(ROOT, dest)
-    extra = {"trivial": trivial_source(), **{shape_name(ex): shape_source(ex) for ex in EXERCISES}}
+    extra = {"trivial": trivial_source(), **{shape_name(ex): shape_source(ex) for ex in exercises}}
     for name, nb in extra.items():
         (dest / "solutions" / name).mkdir()
         nbformat.write(nb, dest / "solutions" / name / f"{name}.ipynb")
-    for a in ASSIGNMENTS:  # release (and register in the gradebook) every assignment
+    for a in assignments(exercises):  # release (and register in the gradebook) every assignment
         nbgrader(dest, "generate_assignment", a, "--force")
     return dest
 
@@ -151,11 +153,11 @@ def cell_counts(assignment: str, course: Path) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------ A. marginal autograde cost
 
-def bench_marginal(course: Path, k: int, repeats: int) -> list[dict]:
+def bench_marginal(course: Path, exercises: list[str], k: int, repeats: int) -> list[dict]:
     """t(N=1) and t(N=k) for one ``nbgrader autograde`` process; marginal = (t_k - t_1) / (k - 1)."""
     rows = []
     students = [f"s{i:02d}" for i in range(1, k + 1)]
-    for a in ASSIGNMENTS:
+    for a in assignments(exercises):
         nb = submissions(course, a, ["strong"])["strong"]
         for s in students:
             write_submission(course, s, a, nb)
@@ -166,18 +168,28 @@ def bench_marginal(course: Path, k: int, repeats: int) -> list[dict]:
             tks.append(seconds)
             if "[ERROR]" in proc.stderr + proc.stdout:
                 raise RuntimeError(f"autograde {a} reported errors:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-        t1, tk = min(t1s), min(tks)
         code, graded, hidden = cell_counts(a, course)
-        rows.append({"assignment": a, "code cells": code, "grade cells": graded, "hidden tests": hidden, "t1": t1, "tk": tk,
-                     "marginal": (tk - t1) / (k - 1), "t1 runs": t1s, "tk runs": tks})
-        log(f"A. {a}: t1 {t1:.2f} s, t{k} {tk:.2f} s, marginal {rows[-1]['marginal']:.2f} s")
-    base = rows[0]["marginal"]
-    shape = {r["assignment"]: r["marginal"] for r in rows}
+        rows.append({"assignment": a, "code cells": code, "grade cells": graded, "hidden tests": hidden,
+                     "t1 runs": t1s, "tk runs": tks})
+        log(f"A. {a}: t1 {min(t1s):.2f} s, t{k} {min(tks):.2f} s")
+    return marginal_costs(rows, k)
+
+
+def marginal_costs(rows: list[dict], k: int) -> list[dict]:
+    """Add t1, tk (best runs), marginal s/submission, ratio to the first row (trivial) and to the twin."""
     for r in rows:
-        r["ratio"] = r["marginal"] / base
-        if shape_name(r["assignment"]) in shape:
-            r["vs shape"] = r["marginal"] / shape[shape_name(r["assignment"])]
+        r["t1"], r["tk"] = min(r["t1 runs"]), min(r["tk runs"])
+        r["marginal"] = (r["tk"] - r["t1"]) / (k - 1)
+    by_name = {r["assignment"]: r["marginal"] for r in rows}
+    for r in rows:
+        r["ratio"] = r["marginal"] / rows[0]["marginal"]
+        if shape_name(r["assignment"]) in by_name:
+            r["vs shape"] = r["marginal"] / by_name[shape_name(r["assignment"])]
     return rows
+
+
+def is_exercise(assignment: str) -> bool:
+    return assignment != "trivial" and not assignment.endswith("-shape")
 
 
 # ------------------------------------------------------------------ B. the instructor command
@@ -185,11 +197,12 @@ def bench_marginal(course: Path, k: int, repeats: int) -> list[dict]:
 PERSONA_MIX = ("strong", "careless", "hedge-blind", "bound-as-hedge", "source-truster", "out-of-time", "blank")
 
 
-def bench_class(base: Path, work: Path, size: int, workers: list[int], one_worker: list[str]) -> list[dict]:
+def bench_class(base: Path, work: Path, exercises: list[str], size: int, workers: list[int],
+                one_worker: list[str]) -> list[dict]:
     """``newslit grade <ex> --workers W`` on ``size`` submissions per exercise (personas in turn)."""
     from newslit import classroom
 
-    for a in EXERCISES:
+    for a in exercises:
         filled = submissions(base, a, list(PERSONA_MIX))
         for i in range(size):
             p = PERSONA_MIX[i % len(PERSONA_MIX)]
@@ -199,9 +212,9 @@ def bench_class(base: Path, work: Path, size: int, workers: list[int], one_worke
         course = work / f"class-w{w}"
         shutil.copytree(base, course, ignore=shutil.ignore_patterns("gradebook.db", "autograded", "feedback", "logs",
                                                                      "exports", ".release"))
-        for a in EXERCISES:  # untimed: the gradebook knows the assignments, as after releasing them
+        for a in exercises:  # untimed: the gradebook knows the assignments, as after releasing them
             classroom.ensure_in_gradebook(classroom.Course(course), a)
-        for a in EXERCISES:
+        for a in exercises:
             if w == 1 and a not in one_worker:
                 continue
             seconds, proc = run([PY, "-m", "newslit.cli", "--course", str(course), "grade", a, "--workers", str(w),
@@ -278,9 +291,9 @@ PROLOGUE_TIMER = textwrap.dedent("""
 """)
 
 
-def bench_prologue(course: Path, repeats: int, cache_env: dict) -> list[dict]:
+def bench_prologue(course: Path, exercises: list[str], repeats: int, cache_env: dict) -> list[dict]:
     rows = []
-    for a in EXERCISES:
+    for a in exercises:
         *_, hidden = cell_counts(a, course)
         path = str(course / "solutions" / a / f"{a}.ipynb")
         row = {"assignment": a, "hidden tests": hidden}
@@ -316,7 +329,7 @@ def report(res: dict) -> str:
                           "vs trivial", f"target <= {TARGET_RATIO}x", "vs its shape"],
                          [[r["assignment"], r["code cells"], r["grade cells"], f"{r['t1']:.2f}", f"{r['tk']:.2f}",
                            f"{r['marginal']:.2f}", f"{r['ratio']:.2f}x",
-                           ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if r["assignment"] in EXERCISES else "",
+                           ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if is_exercise(r["assignment"]) else "",
                            f"{r['vs shape']:.2f}x" if "vs shape" in r else ""]
                           for r in res["marginal"]]))
         out.append("(exN-shape: exN with every code cell `pass`, same cells and nbgrader metadata: what the "
@@ -365,6 +378,8 @@ def main(argv=None) -> int:
     p.add_argument("--class-size", type=int, help="submissions per exercise for `newslit grade` (default 100; quick 10)")
     p.add_argument("--one-worker", nargs="*", metavar="EX",
                    help="exercises also graded with 1 worker (default: all; quick: all)")
+    p.add_argument("--exercises", nargs="+", choices=EXERCISES, metavar="EX",
+                   help=f"exercises to benchmark (default: all, {' '.join(EXERCISES)})")
     p.add_argument("--only", nargs="+", choices=["marginal", "class", "lessons", "imports", "prologue"],
                    help="run only these sections")
     p.add_argument("--no-bytecode-cache", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as set")
@@ -374,7 +389,8 @@ def main(argv=None) -> int:
     k = args.k or (3 if args.quick else 6)
     repeats = args.repeats or (1 if args.quick else 2)
     size = args.class_size or (10 if args.quick else 100)
-    one_worker = EXERCISES if args.one_worker is None else args.one_worker
+    exercises = args.exercises or EXERCISES
+    one_worker = exercises if args.one_worker is None else args.one_worker
     sections = args.only or ["marginal", "class", "lessons", "imports", "prologue"]
 
     tmp = Path(tempfile.mkdtemp(prefix="newslit-bench-"))
@@ -397,16 +413,16 @@ def main(argv=None) -> int:
         course = None
         if {"marginal", "class", "prologue"} & set(sections):
             log("setting up a temporary course (generate_assignment for every assignment)")
-            course = make_course(tmp / "course")
+            course = make_course(tmp / "course", exercises)
         if "imports" in sections:
             res["import repeats"] = 3
             res["imports"] = bench_imports(3)
             log("D. imports done")
         if "prologue" in sections:
-            res["prologue"] = bench_prologue(course, 30, cache_env)
+            res["prologue"] = bench_prologue(course, exercises, 30, cache_env)
             log("E. prologue done")
         if "marginal" in sections:
-            res.update(k=k, repeats=repeats, marginal=bench_marginal(course, k, repeats))
+            res.update(k=k, repeats=repeats, marginal=bench_marginal(course, exercises, k, repeats))
         if "lessons" in sections:
             res["lessons"] = bench_lessons()
         if "class" in sections:
@@ -414,7 +430,7 @@ def main(argv=None) -> int:
             shutil.copytree(course, base, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback",
                                                                          "gradebook.db", "logs"))
             res["class size"] = size
-            res["class"] = bench_class(base, tmp, size, [1, 2], one_worker)
+            res["class"] = bench_class(base, tmp, exercises, size, [1, 2], one_worker)
     finally:
         res["total s"] = time.perf_counter() - start
         res["load end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
