@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -153,38 +154,59 @@ def cell_counts(assignment: str, course: Path) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------ A. marginal autograde cost
 
+def cpu_of_children() -> float:
+    """CPU seconds used so far by finished child processes (nbgrader and the kernels it started)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_autograde(course: Path, assignment: str, *args: str) -> tuple[float, float]:
+    """(wall s, CPU s) of one ``nbgrader autograde`` process, its kernels included."""
+    cpu = cpu_of_children()
+    seconds, proc = nbgrader(course, "autograde", assignment, "--force", *args)
+    if "[ERROR]" in proc.stderr + proc.stdout:
+        raise RuntimeError(f"autograde {assignment} reported errors:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return seconds, cpu_of_children() - cpu
+
+
 def bench_marginal(course: Path, exercises: list[str], k: int, repeats: int) -> list[dict]:
-    """t(N=1) and t(N=k) for one ``nbgrader autograde`` process; marginal = (t_k - t_1) / (k - 1)."""
-    rows = []
+    """t(N=1) and t(N=k) for one ``nbgrader autograde`` process; marginal = (t_k - t_1) / (k - 1).
+
+    Repeats go round all assignments in turn, so a slow spell of the machine hits them alike.
+    """
+    names = assignments(exercises)
     students = [f"s{i:02d}" for i in range(1, k + 1)]
-    for a in assignments(exercises):
+    rows = []
+    for a in names:
         nb = submissions(course, a, ["strong"])["strong"]
         for s in students:
             write_submission(course, s, a, nb)
-        t1s, tks = [], []
-        for _ in range(repeats):
-            t1s.append(nbgrader(course, "autograde", a, "--force", "--student=s01")[0])
-            seconds, proc = nbgrader(course, "autograde", a, "--force")
-            tks.append(seconds)
-            if "[ERROR]" in proc.stderr + proc.stdout:
-                raise RuntimeError(f"autograde {a} reported errors:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         code, graded, hidden = cell_counts(a, course)
         rows.append({"assignment": a, "code cells": code, "grade cells": graded, "hidden tests": hidden,
-                     "t1 runs": t1s, "tk runs": tks})
-        log(f"A. {a}: t1 {min(t1s):.2f} s, t{k} {min(tks):.2f} s")
+                     "t1 runs": [], "tk runs": [], "cpu1 runs": [], "cpuk runs": []})
+    timed_autograde(course, names[0], "--student=s01")  # warm-up, untimed: the first run fills the bytecode cache
+    for i in range(repeats):
+        for r in rows:
+            for n, args in (("1", ("--student=s01",)), ("k", ())):
+                seconds, cpu = timed_autograde(course, r["assignment"], *args)
+                r[f"t{n} runs"].append(seconds)
+                r[f"cpu{n} runs"].append(cpu)
+            log(f"A. {r['assignment']} (repeat {i + 1}): t1 {r['t1 runs'][-1]:.2f} s, t{k} {r['tk runs'][-1]:.2f} s")
     return marginal_costs(rows, k)
 
 
 def marginal_costs(rows: list[dict], k: int) -> list[dict]:
-    """Add t1, tk (best runs), marginal s/submission, ratio to the first row (trivial) and to the twin."""
+    """Add the best runs, the marginal wall and CPU s/submission, and ratios to trivial (first row) and twin."""
     for r in rows:
         r["t1"], r["tk"] = min(r["t1 runs"]), min(r["tk runs"])
         r["marginal"] = (r["tk"] - r["t1"]) / (k - 1)
-    by_name = {r["assignment"]: r["marginal"] for r in rows}
+        r["cpu marginal"] = (min(r["cpuk runs"]) - min(r["cpu1 runs"])) / (k - 1)
+    by_name = {r["assignment"]: r for r in rows}
     for r in rows:
         r["ratio"] = r["marginal"] / rows[0]["marginal"]
+        r["cpu ratio"] = r["cpu marginal"] / rows[0]["cpu marginal"]
         if shape_name(r["assignment"]) in by_name:
-            r["vs shape"] = r["marginal"] / by_name[shape_name(r["assignment"])]
+            r["vs shape"] = r["marginal"] / by_name[shape_name(r["assignment"])]["marginal"]
     return rows
 
 
@@ -326,14 +348,16 @@ def report(res: dict) -> str:
         out.append(f"A. nbgrader autograde, one process, strong-persona submissions: t(N=1), t(N={k}), "
                    f"marginal = (t{k} - t1)/{k - 1}; min of {res['repeats']} run(s)")
         out.append(table(["assignment", "code cells", "grade cells", "t1 s", f"t{k} s", "s/submission",
-                          "vs trivial", f"target <= {TARGET_RATIO}x", "vs its shape"],
+                          "vs trivial", f"target <= {TARGET_RATIO}x", "vs its shape", "CPU s/sub", "CPU vs trivial"],
                          [[r["assignment"], r["code cells"], r["grade cells"], f"{r['t1']:.2f}", f"{r['tk']:.2f}",
                            f"{r['marginal']:.2f}", f"{r['ratio']:.2f}x",
                            ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if is_exercise(r["assignment"]) else "",
-                           f"{r['vs shape']:.2f}x" if "vs shape" in r else ""]
+                           f"{r['vs shape']:.2f}x" if "vs shape" in r else "", f"{r['cpu marginal']:.2f}",
+                           f"{r['cpu ratio']:.2f}x"]
                           for r in res["marginal"]]))
         out.append("(exN-shape: exN with every code cell `pass`, same cells and nbgrader metadata: what the "
-                   "notebook's shape costs before any course code runs)")
+                   "notebook's shape costs before any course code runs. CPU: nbgrader's and its kernels' CPU "
+                   "seconds, the same slope; steadier than wall time on a shared machine)")
         out.append("")
     if "class" in res:
         out.append("B. newslit grade <ex> --workers W (autograde + feedback + leak check + exports), "

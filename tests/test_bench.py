@@ -18,17 +18,20 @@ def _bench():
     return module
 
 
-def _row(name, t1s, tks):
-    return {"assignment": name, "code cells": 2, "grade cells": 1, "hidden tests": 0, "t1 runs": t1s, "tk runs": tks}
+def _row(name, t1s, tks, cpu1s=(1.0,), cpuks=(2.0,)):
+    return {"assignment": name, "code cells": 2, "grade cells": 1, "hidden tests": 0, "t1 runs": t1s, "tk runs": tks,
+            "cpu1 runs": list(cpu1s), "cpuk runs": list(cpuks)}
 
 
 def test_marginal_cost_is_the_slope_between_best_runs_and_ratios_use_trivial_and_the_twin():
     bench = _bench()
-    rows = bench.marginal_costs([_row("trivial", [2.5, 2.0], [5.0, 6.0]),   # (5 - 2) / 3 = 1.0
-                                 _row("ex1-shape", [3.0], [7.5]),          # 1.5
-                                 _row("ex1", [3.0], [9.0])], k=4)          # 2.0
+    rows = bench.marginal_costs([_row("trivial", [2.5, 2.0], [5.0, 6.0], [1.0, 0.8], [3.2, 3.0]),  # (5 - 2) / 3
+                                 _row("ex1-shape", [3.0], [7.5]),                               # 1.5
+                                 _row("ex1", [3.0], [9.0], [1.2], [4.2])], k=4)                 # 2.0
     assert [r["marginal"] for r in rows] == [1.0, 1.5, 2.0]
     assert [r["ratio"] for r in rows] == [1.0, 1.5, 2.0]
+    assert [r["cpu marginal"] for r in rows] == pytest.approx([(3.0 - 0.8) / 3, 1 / 3, 1.0])
+    assert rows[2]["cpu ratio"] == pytest.approx(3.0 / 2.2)
     assert rows[2]["vs shape"] == pytest.approx(2.0 / 1.5)
     assert "vs shape" not in rows[0] and "vs shape" not in rows[1]
 
@@ -42,7 +45,7 @@ def test_report_flags_exercises_over_target_and_scales_the_class_target():
               "load end": "0", "total s": 1.0}
     text = bench.report({**common, "k": 3, "repeats": 1, "marginal": marginal})
     lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ex") or "trivial" in line}
-    assert lines["ex1"].split()[-2:] == ["ok", "1.04x"] and lines["ex2"].split()[-2:] == ["OVER", "1.17x"]
+    assert lines["ex1"].split()[-4:-2] == ["ok", "1.04x"] and lines["ex2"].split()[-4:-2] == ["OVER", "1.17x"]
     assert "ok" not in lines["ex1-shape"] and "OVER" not in lines["ex1-shape"]
 
     def klass(wall):
@@ -70,7 +73,7 @@ def test_a_small_run_measures_every_section(tmp_path):
     assert a["trivial"]["ratio"] == 1.0 and a["trivial"]["code cells"] == 2
     assert (a["ex1"]["code cells"], a["ex1"]["grade cells"]) == (a["ex1-shape"]["code cells"],
                                                                 a["ex1-shape"]["grade cells"])
-    assert a["ex1"]["hidden tests"] > 0 and all(r["t1"] > 0 for r in a.values())
+    assert a["ex1"]["hidden tests"] > 0 and all(r["t1"] > 0 and min(r["cpuk runs"]) > 0 for r in a.values())
 
     assert [(r["assignment"], r["workers"]) for r in res["class"]] == [("ex1", 1), ("ex1", 2)]
     for r in res["class"]:  # the command's summary was read: both students graded, none failed
