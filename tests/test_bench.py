@@ -88,3 +88,21 @@ def test_a_small_run_measures_every_section(tmp_path):
     assert not any(imports[m]["pandas"] or imports[m]["ipywidgets"]
                    for m in ("newslit.claims", "newslit.sources", "newslit.grading"))
     assert [r["assignment"] for r in res["prologue"]] == ["ex1"] and res["prologue"][0]["cache"] > 0
+
+
+def test_the_per_form_twin_keeps_one_grade_cell_per_form_and_every_other_cell():
+    spec = importlib.util.spec_from_file_location("bench_per_form", REPO / "bench" / "per_form.py")
+    per_form = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(per_form)
+    import nbformat
+
+    full = nbformat.read(REPO / "solutions" / "ex1" / "ex1.ipynb", as_version=4)
+    twin = per_form.per_form_source("ex1")
+
+    def graded(nb):
+        return [c.metadata.nbgrader.grade_id for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+    assert len(graded(full)) == 26  # 25 items in two forms, and one written answer (markdown)
+    assert graded(twin) == ["labels_c02", "cues_c07", "trace_first"]
+    assert len(twin.cells) == len(full.cells) - 23
+    assert {c.source for c in twin.cells if c.cell_type == "code"} == {"pass"}
