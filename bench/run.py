@@ -210,10 +210,6 @@ def marginal_costs(rows: list[dict], k: int) -> list[dict]:
     return rows
 
 
-def is_exercise(assignment: str) -> bool:
-    return assignment != "trivial" and not assignment.endswith("-shape")
-
-
 # ------------------------------------------------------------------ B. the instructor command
 
 PERSONA_MIX = ("strong", "careless", "hedge-blind", "bound-as-hedge", "source-truster", "out-of-time", "blank")
@@ -351,7 +347,7 @@ def report(res: dict) -> str:
                           "vs trivial", f"target <= {TARGET_RATIO}x", "vs its shape", "CPU s/sub", "CPU vs trivial"],
                          [[r["assignment"], r["code cells"], r["grade cells"], f"{r['t1']:.2f}", f"{r['tk']:.2f}",
                            f"{r['marginal']:.2f}", f"{r['ratio']:.2f}x",
-                           ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if is_exercise(r["assignment"]) else "",
+                           ("ok" if r["ratio"] <= TARGET_RATIO else "OVER") if r["assignment"] in EXERCISES else "",
                            f"{r['vs shape']:.2f}x" if "vs shape" in r else "", f"{r['cpu marginal']:.2f}",
                            f"{r['cpu ratio']:.2f}x"]
                           for r in res["marginal"]]))
