@@ -161,11 +161,11 @@ def test_at_least_and_up_to_three_million_meet_only_at_three_million():
 
 
 def test_pairwise_pairs_only_placeable_rows_of_the_same_unit():
-    iv = E.intervals(KEYED.loc[["e01", "e04", "e05", "e10", "e11", "n26"]])
+    iv = E.intervals(KEYED.loc[["e01", "e04", "e05", "e10", "e12", "n26"]])
     pairs = E.pairwise(iv)
     assert {(a, b) for a, b in zip(pairs.a, pairs.b, strict=True)} == {
-        ("e04", "e05"), ("e04", "e10"), ("e05", "e10"), ("e11", "n26")}
-    assert pairs.set_index(["a", "b"]).loc[("e11", "n26"), "notation"] == "[550 to 555]"
+        ("e04", "e05"), ("e04", "e10"), ("e05", "e10"), ("e12", "n26")}
+    assert pairs.set_index(["a", "b"]).loc[("e12", "n26"), "notation"] == "[885 to 885]"
 
 
 # ---- per-unit, Fermi, units ----
@@ -193,10 +193,10 @@ def test_miles_and_kilometres():
 
 @pytest.mark.parametrize(("kind", "item", "accept"), [
     ("est_bound", "e02", ["near_below"]), ("est_bound", "e13", ["lower"]),
-    ("est_measure", "e02", ["count", "derived"]), ("est_measure", "e11", ["capability", "derived"]),
+    ("est_measure", "e02", ["count", "derived", "capacity"]), ("est_measure", "e11", ["capability", "derived"]),
     ("est_unit", "e11", ["km"]), ("est_derived", "e02", ["e04: up to 4.8 million artillery shells"]),
     ("est_meet", "e10", ["[3,000,000 to 3,000,000]"]), ("est_meet_choice", "e10", [E.MEET_OPTIONS[1]]),
-    ("est_fermi_choice", "e04", [E.FERMI_OPTIONS[0]]), ("est_same_quantity", "e05", ["e02", "e05", "e10"]),
+    ("est_fermi_choice", "e04", [E.FERMI_OPTIONS[0], E.FERMI_OPTIONS[1]]), ("est_same_quantity", "e05", ["e02", "e05", "e10"]),
 ])
 def test_choice_keys_are_built_from_the_key_rows(kind, item, accept):
     key = assign.key_entry({"table": "estimates", "item": item, "kind": kind})

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = data.load("claims")
 ASSESSED = list(CLAIMS.index[CLAIMS.role == "assessed"])
 PUBLIC = list(CLAIMS.index[CLAIMS.role != "assessed"])
-TAGGED = re.compile(r"\[(FACT|ATTRIBUTED|HEDGED|DENIED|OPINION|\?) (c\d\d)\]⟦([^⟧]*)⟧")
+TAGGED = re.compile(r"\[(OWN VOICE|ATTRIBUTED|HEDGED|DENIED|OPINION|\?) (c\d\d)\]⟦([^⟧]*)⟧")
 
 
 def test_render_article_labels_public_claims_and_hides_assessed_even_with_the_key():
@@ -125,7 +125,9 @@ def test_claim_questions_use_worked_and_practice_claims_only():
             with pytest.raises(KeyError, match="assessed"):
                 make(cid)
     q = claim_label("c09")
-    assert (q.answer, q.alternates, q.check("hedged").status) == ("stated as fact", ("opinion", "hedged"), "accepted")
+    # c09 follows the printed rule order: 'would' for a consequence is conditional (rule 3) before rule 5
+    assert (q.answer, q.alternates, q.check("stated as fact").status) == ("hedged", ("stated as fact", "opinion"),
+                                                                          "accepted")
     assert "not a word of doubt" not in q.why and claim_label("c05").check("denied").status == "accepted"
     assert claim_cue("c05").check("Reports of").status == "correct"
     assert "Type the reporting word(s)" in claim_cue("c05").prompt and "hedged" not in claim_cue("c05").prompt

@@ -209,7 +209,7 @@ def test_cite_and_split():
     ("verdict", "c19", "unverified", "confirmed"),
     ("verdict_evidence", "c06", "src27", "src25"),
     ("slip_kind", "slip07", "reversed bound", "typo"),
-    ("slip_effect", "slip11", "does not change the claim", "changes the claim"),
+    ("slip_effect", "slip09", "does not change the claim", "changes the claim"),
 ])
 def test_keys_score_through_grade(kind, item, right, wrong, capsys):
     table = "slips" if kind.startswith("slip") else "verdicts"

@@ -125,10 +125,11 @@ TABLES = {
         "slips.csv", "slip_id",
         (_f("slip_id"), _f("start", "int"), _f("end", "int"), _f("span"), _f("role", "enum", ROLES),
          _f("kind", "enum", SLIP_KINDS), _f("alternates", "labels", SLIP_KINDS, required=False),
-         _f("effect", "enum", EFFECTS), _f("problem"), _f("confidence", "enum", CONFIDENCE),
+         _f("effect", "enum", EFFECTS), _f("effect_alternates", "labels", EFFECTS, required=False), _f("problem"), _f("confidence", "enum", CONFIDENCE),
          _f("evidence", required=False), _f("effect_why")),
         span=True,
-        answer_fields=("kind", "alternates", "effect", "problem", "confidence", "evidence", "effect_why"),
+        answer_fields=("kind", "alternates", "effect", "effect_alternates", "problem", "confidence", "evidence",
+                       "effect_why"),
     ),
 }
 

@@ -49,10 +49,13 @@ DISTANCE_UNITS = ("km", "miles")
 KG_PER_SHELL = 45.0
 PAYLOAD_T = (20.0, 28.0)
 ASSUMPTIONS = (
-    f"Assumption 1: one complete shell, propellant included, weighs about {KG_PER_SHELL:g} kg; packing is left out. "
+    f"Assumption 1: one projectile (the shell itself) weighs about {KG_PER_SHELL:g} kg, a round figure of the size "
+    "quoted for NATO's 155 mm shell, not a weight measured for the 152 mm and 122 mm shells of South Korea's "
+    "estimates; propellant charges, fuzes and packing are left out, and they would add weight. "
     f"Assumption 2: the containers are 20-foot containers that carry {PAYLOAD_T[0]:g} to {PAYLOAD_T[1]:g} t of "
     "cargo. These are round working figures for an order-of-magnitude check, not facts about these shipments "
-    "and not findings of the course's fact-check: a heavier shell or a lighter load moves the verdict."
+    "and not findings of the course's fact-check: a heavier shell, the weight left out or a lighter load moves the "
+    "verdict."
 )
 
 MEET_OPTIONS = (
@@ -535,8 +538,10 @@ def _convert_key(row) -> dict:
     value = convert(row["value"], row["unit"], to)
     return {"kind": "number", "value": round(float(value), 4), "tolerance": TOLERANCE["convert"], "unit": to,
             "why": f"{_fmt(row['value'])} {row['unit']} is {value:,.1f} {to} (1 mile = {KM_PER_MILE} km). "
-                   "900 km is about 559 miles and 550 miles about 885 km: each figure is a rounded conversion "
-                   "of the other, so only other reports can tell which came first."}
+                   "550 miles is about 885 km, which rounds to 'about 900'; 900 km is about 559 miles, outside "
+                   "'about 550' read by the course's rule (545 to 555). So the pair is consistent only if 550 was "
+                   "rounded to the nearest 50, and the arithmetic cannot say which figure came first: only other "
+                   "reports can."}
 
 
 def _fermi_key(row) -> dict:
@@ -548,10 +553,16 @@ def _fermi_key(row) -> dict:
 
 def _fermi_choice_key(row) -> dict:
     tonnes = fermi_tonnes(_per_unit_value(row)[0])
-    return {"kind": "choice", "accept": [fermi_verdict(tonnes)], "options": list(FERMI_OPTIONS),
-            "why": f"About {tonnes:,.1f} t of shells per container, against an assumed {PAYLOAD_T[0]:g}–"
+    verdict = fermi_verdict(tonnes)
+    # The projectile weight leaves out propellant, fuzes and packing: a student who adds them can fairly reach
+    # "far more" when the projectiles alone already fill a container's payload.
+    heavier = [FERMI_OPTIONS[1]] if verdict == FERMI_OPTIONS[0] else []
+    return {"kind": "choice", "accept": [verdict, *heavier], "options": list(FERMI_OPTIONS),
+            "why": f"About {tonnes:,.1f} t of projectiles per container, against an assumed {PAYLOAD_T[0]:g}–"
                    f"{PAYLOAD_T[1]:g} t payload: {_fmt(row['value'])} {row['unit']} is what the containers could "
-                   "hold if every one were full of shells, a ceiling, not a count. " + ASSUMPTIONS}
+                   "hold if every one were full of shells, a ceiling, not a count. "
+                   + ("'Far more' is accepted too: the propellant, fuzes and packing left out of the assumption "
+                      "would push a full load past the payload. " if heavier else "") + ASSUMPTIONS}
 
 
 def _meet_why(row, partner, overlap) -> str:

@@ -20,7 +20,8 @@ from newslit.widgets import Item, ask
 
 # label -> (text tag, background, CSS line, pattern in words): Okabe-Ito colours, each type with its own line pattern.
 STYLES = {
-    "stated as fact": ("FACT", "#dcebf7", "3px solid #0072B2", "solid underline"),
+    # the tag names the voice, not the truth: "stated as fact" is what the outlet asserts, true or not
+    "stated as fact": ("OWN VOICE", "#dcebf7", "3px solid #0072B2", "solid underline"),
     "attributed": ("ATTRIBUTED", "#fcebc9", "3px dashed #B26B00", "dashed underline"),
     "hedged": ("HEDGED", "#d5f0e4", "3px dotted #007A5A", "dotted underline"),
     "denied": ("DENIED", "#f6dcea", "4px double #A8467F", "double underline"),
@@ -28,7 +29,7 @@ STYLES = {
 }
 UNKNOWN = ("?", "#ffffff", "1px solid #555", "plain box, no colour")
 MEANINGS = {
-    "stated as fact": "the outlet asserts it in its own voice",
+    "stated as fact": "label 'stated as fact': the outlet asserts it in its own voice, true or not",
     "attributed": "a source says it; the outlet reports it",
     "hedged": "marked possible, probable, conditional or future",
     "denied": "a party says it is false",
@@ -337,8 +338,10 @@ def slip_question(slip_id: str, what: str = "kind") -> Question:
         alternates = tuple(a for a in s["alternates"].split("|") if a)
         return Question(slip_id, f"<div><b>{slip_id}</b>: {shown}</div>What kind of slip is the marked detail?",
                         s["kind"], s["problem"], options=data.SLIP_KINDS, alternates=alternates)
+    alternates = tuple(a for a in s["effect_alternates"].split("|") if a)
     return Question(f"{slip_id}-effect", f"<div><b>{slip_id}</b>: {shown}</div>Once corrected, does the sentence "
-                    "tell a reader something different?", s["effect"], s["effect_why"], options=data.EFFECTS)
+                    "tell a reader something different?", s["effect"], s["effect_why"], options=data.EFFECTS,
+                    alternates=alternates)
 
 
 def trace_chain(steps) -> Marked:

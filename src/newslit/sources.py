@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DECIDING_EVIDENCE = ("READ", "CALC", "READ+CALC")
-GROUPS = ("confirmed fact", "contradicted", "unverified: only as the article frames it", "not answered yet")
+# "confirmed" is what outside reports back, which for "X said ..." is only that X said it: never "fact".
+GROUPS = ("confirmed by outside reports", "contradicted", "unverified: only as the article frames it",
+          "not answered yet")
 
 
 def split_ids(cell) -> list[str]:
@@ -197,7 +199,10 @@ def worked_slip(slip_id: str) -> str:
     evidence = ", ".join(html.escape(cite(x)) for x in split_ids(s["evidence"])) or "the article itself"
     return slip_in_context(slip_id) + _table([
         ("Kind", f"<b>{s['kind']}</b>"), ("What is wrong", html.escape(s["problem"])),
-        ("Effect on the claim", f"<b>{s['effect']}</b>"), ("What it tells a reader", html.escape(s["effect_why"])),
+        ("Effect on the claim", f"<b>{s['effect']}</b>"),
+        ("Also accepted", html.escape(", ".join(split_ids(s["alternates"]) + split_ids(s["effect_alternates"])))
+         or "no alternative"),
+        ("What it tells a reader", html.escape(s["effect_why"])),
         ("How sure", s["confidence"]), ("Evidence", evidence)])
 
 
@@ -220,7 +225,8 @@ def slip_kind_key(row) -> dict:
 
 
 def slip_effect_key(row) -> dict:
-    return {"kind": "choice", "accept": [row["effect"]], "options": list(EFFECTS), "why": row["effect_why"]}
+    return {"kind": "choice", "accept": [row["effect"], *split_ids(row["effect_alternates"])], "options": list(EFFECTS),
+            "why": row["effect_why"]}
 
 
 KEY_BUILDERS = {"verdict": verdict_key, "verdict_evidence": evidence_key, "slip_kind": slip_kind_key,
@@ -235,7 +241,7 @@ def _answer(answers, item, options):
 
 
 def mission_table(verdicts_given=None, evidence_given=None, framing=None, practice=None) -> pd.DataFrame:
-    """Confirmed facts beside attributed, hedged and denied claims, built from a student's answers.
+    """What outside reports confirm beside attributed, hedged and denied claims, built from a student's answers.
 
     ``verdicts_given``/``evidence_given``: the graded forms; ``practice``: the practice form;
     ``framing``: the student's own exercise 1 labels. Worked examples are filled in from the public
