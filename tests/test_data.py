@@ -157,3 +157,19 @@ def test_data_loads_through_the_installed_package_from_any_directory(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["32", "19", str(len((ROOT / "data" / "article.txt").read_text(encoding="utf-8")))]
+
+
+def test_no_outlet_carries_an_ownership_label_unless_all_do():
+    """Ownership or funding labels for all outlets or none (issue 17): today none, in outlet and paraphrase."""
+    src = data.load("sources")
+    labels = ("state outlet", "state-owned", "state media", "state-run", "government-funded", "publicly funded")
+    text = (src["outlet"] + " " + src["paraphrase"]).str.lower()
+    assert not [sid for sid, t in text.items() if any(word in t for word in labels)]
+
+
+def test_outside_figures_are_stored_as_a_source_gave_them():
+    """n26 was a 550-560-mile range that no source gave; it is Rheinische Post's 885 km (factcheck N26)."""
+    est = data.load("estimates")
+    n26 = est.loc["n26"]
+    assert (n26["value"], n26["unit"], n26["bound"], n26["outlet"]) == (885.0, "km", "exact", "Rheinische Post")
+    assert est.loc[est["in_article"] == "no", "bound"].ne("range").all()

@@ -36,6 +36,10 @@ PARTIAL_LABELS = {c: right(c) if i < 10 else wrong(c) for i, c in enumerate(ASSE
 PARTIAL_CUES = {"c07": "allegedly", "c22": "up to", "c29": "Collaborated", "c32": "said"}
 PARTIAL_SCORE = 10 + 2
 
+# Answers the issue-17 audit found defensible by the printed rules and the key now accepts (labels only;
+# every other label right): each must earn its point through nbgrader.
+NEWLY_ACCEPTED = {"c23": "hedged", "c25": "stated as fact"}
+
 # Clicked in the kernel: every label right except c02 and c08 wrong; cues left blank.
 CLICKED = {c: wrong(c) if c in ("c02", "c08") else right(c) for c in ASSESSED}
 CLICKED_SCORE = len(ASSESSED) - 2
@@ -85,6 +89,7 @@ def graded(tmp_path_factory):
         "alternates": filled({c: alternate_or_right(c) for c in ASSESSED}),
         "variants": filled({c: f"  {right(c).upper()} " for c in ASSESSED},
                            {c: f"“{v.title()}”" for c, v in CUES.items()}),
+        "newly": filled({c: NEWLY_ACCEPTED.get(c, right(c)) for c in ASSESSED}),
         "clicked": clicked,
         "restarted": restarted_and_run_all(clicked, tmp),
     }
@@ -114,6 +119,33 @@ def test_the_documented_partial_answer_scores_exactly(graded):
 def test_accepted_alternates_earn_credit(graded):
     _, s, _ = graded
     assert total(s["alternates"], "labels_") == len(ASSESSED)
+
+
+@pytest.mark.slow
+def test_answers_the_audit_found_defensible_earn_their_point(graded):
+    _, s, _ = graded
+    assert {f"labels_{c}": s["newly"][f"labels_{c}"] for c in NEWLY_ACCEPTED} == {"labels_c23": 1, "labels_c25": 1}
+    assert total(s["newly"], "labels_") == len(ASSESSED)
+
+
+def test_newly_accepted_answers_are_alternates_not_the_best_reading():
+    for cid, label in NEWLY_ACCEPTED.items():
+        assert label != right(cid) and label in KEY.loc[cid, "alternates"].split("|")
+
+
+def test_practice_c09_follows_the_printed_rule_order():
+    """'would' for a consequence is listed under rule 3, which comes before rule 5 (issue 17)."""
+    from newslit.claims import label_feedback
+
+    assert label_feedback("c09", "hedged")[0].status == "correct"
+    assert {v: label_feedback("c09", v)[0].status for v in ("stated as fact", "opinion")} == {
+        "stated as fact": "accepted", "opinion": "accepted"}
+
+
+def test_practice_c05_accepts_the_cue_reports():
+    from newslit.claims import cue_feedback
+
+    assert cue_feedback("c05", "reports")[0].status == "correct"
 
 
 @pytest.mark.slow

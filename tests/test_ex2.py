@@ -77,6 +77,13 @@ PARTIAL_CODE = {"together_code": PERFECT_CODE["together_code"].replace('iv.loc["
                 "ratio_code": PERFECT_CODE["ratio_code"]}
 PARTIAL_SCORE = 3 + 4 + 0 + 1 + 1 + 1 + 0 + 1 + 1 + 0 + 0 + 1
 
+# Answers the issue-17 audit found defensible and the key now accepts; every other form answer right, code blank.
+NEWLY = answers(right)
+NEWLY["measures"]["e02"] = "capacity"  # the figure it restates (e04) is a capacity
+NEWLY["fermi"]["e04"] = "not plausible: that many shells would weigh far more than a container can carry"
+NEWLY_ITEMS = {"measures_e02", "fermi_e04"}
+FORM_POINTS = AUTOGRADED - 4  # four code answers
+
 # Numbers at the edge of their stated tolerance: 0.99 of it inside, 1.01 of it outside.
 EDGE_ITEMS = {"rates": ["rates_e04"], "conversions": ["conversions_e11", "conversions_e12"]}
 
@@ -113,6 +120,7 @@ def graded(tmp_path_factory):
         "outside": edge(1.01),
         "wrongtypes": filled(WRONG_TYPES, WRONG_TYPES_CODE),
         "tamper": filled(extra_cell=TAMPER),
+        "newly": filled(NEWLY),
     }
     for student, nb in subs.items():
         submit(course, student, "ex2", nb)
@@ -140,6 +148,20 @@ def test_perfect_gets_full_marks_blank_and_tampered_get_zero(graded):
     assert total(s["perfect"]) == AUTOGRADED
     assert total(s["blank"]) == 0 and total(s["tamper"]) == 0
     assert waits_for_instructor(course, "perfect", "rewrite_subheading")
+
+
+@pytest.mark.slow
+def test_answers_the_audit_found_defensible_earn_their_point(graded):
+    _, s = graded
+    assert {k: s["newly"][k] for k in NEWLY_ITEMS} == dict.fromkeys(NEWLY_ITEMS, 1)
+    assert total(s["newly"]) == FORM_POINTS == 16
+
+
+def test_newly_accepted_answers_are_accepted_but_not_the_best():
+    for gid in NEWLY_ITEMS:
+        var, item = {"measures_e02": ("measures", "e02"), "fermi_e04": ("fermi", "e04")}[gid]
+        assert NEWLY[var][item] in KEYS[gid]["accept"][1:]
+    assert "far less" not in " ".join(KEYS["fermi_e04"]["accept"])
 
 
 @pytest.mark.slow

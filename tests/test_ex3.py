@@ -41,15 +41,28 @@ def alternate_answers():
     answers["slip_kinds"] |= {s: sources.split_ids(slp.loc[s, "alternates"])[0] for s in SLIP_IDS
                               if slp.loc[s, "alternates"]}
     answers["slip_effects"] = {s: v.title() for s, v in answers["slip_effects"].items()}
+    answers["slip_effects"]["slip11"] = "Does Not Change The Claim"  # an accepted effect (issue 17)
+    return answers
+
+
+# Answers the issue-17 audit found defensible by the printed rules and the key now accepts; the rest perfect.
+NEWLY_ACCEPTED = {"evidence": {"c15": "src17"}, "slip_kinds": {"slip11": "no slip"},
+                  "slip_effects": {"slip11": "nothing to correct"}}
+
+
+def newly_accepted_answers():
+    answers = perfect_answers()
+    for var, given in NEWLY_ACCEPTED.items():
+        answers[var] |= given
     return answers
 
 
 PARTIAL_CHANGES = {  # item -> (answer, points earned); everything else as in perfect_answers()
     "verdicts": {"c15": ("contradicted", 0), "c19": ("unverified", 1)},
-    "evidence": {"c06": ("src25", 0), "c20": ("src21", 0), "c15": ("src17", 0)},
+    "evidence": {"c06": ("src25", 0), "c20": ("src21", 0), "c15": ("src18", 0)},
     "slip_kinds": {"slip07": ("reversed bound", 1), "slip14": ("wrong word", 1), "slip04": ("typo", 0),
                    "slip09": (None, 0)},
-    "slip_effects": {"slip11": ("changes the claim", 0), "slip10": ("does not change the claim", 0)},
+    "slip_effects": {"slip12": ("does not change the claim", 0), "slip10": ("does not change the claim", 0)},
 }
 
 
@@ -111,8 +124,27 @@ def test_release_matches_the_solution_cell_for_cell():
             assert "recorded=None" in cell.source
 
 
+def test_newly_accepted_answers_are_in_the_key_and_not_the_best():
+    ver, slp = keyed()
+    assert "src17" in sources.split_ids(ver.loc["c15", "deciding"])[1:]
+    assert "no slip" in sources.split_ids(slp.loc["slip11", "alternates"])
+    assert "nothing to correct" in sources.split_ids(slp.loc["slip11", "effect_alternates"])
+
+
+def test_practice_c08_accepts_unverified_and_says_how_the_two_responses_differ():
+    check, why = sources.verdict_feedback("c08", "unverified")
+    assert check.status == "correct" and "neither admitted nor rejected" in why
+    assert sources.verdict_feedback("c08", "contradicted")[0].status == "wrong"
+
+
+def test_the_mission_table_never_calls_a_verdict_a_fact():
+    assert not [g for g in sources.GROUPS if "fact" in g]
+    table = sources.mission_table()
+    assert not table["in the table as"].str.contains("fact").any()
+
+
 def test_fixture_answers_are_valid_options():
-    for answers in (perfect_answers(), alternate_answers(), partial_answers()):
+    for answers in (perfect_answers(), alternate_answers(), partial_answers(), newly_accepted_answers()):
         json.dumps(answers)
         assert set(answers) == set(FORMS)
 
@@ -134,6 +166,7 @@ def test_round_trip_scores_fixture_submissions_exactly(tmp_path):
     submit(course, "perfect", "ex3", filled(perfect_answers()))
     submit(course, "alternates", "ex3", filled(alternate_answers()))
     submit(course, "partial", "ex3", filled(partial_answers()))
+    submit(course, "newly", "ex3", filled(newly_accepted_answers()))
     submit(course, "blank", "ex3", released("ex3"))
     autograde(course, "ex3")
     got = scores(course, "ex3")
@@ -144,8 +177,11 @@ def test_round_trip_scores_fixture_submissions_exactly(tmp_path):
     partial = {k: v for k, v in got["partial"].items() if k != "check_first"}
     assert partial == expected(1, PARTIAL_CHANGES) and total(partial) == 26
     assert total(got["blank"]) == 0 and set(got["blank"]) == set(got["perfect"])
+    newly = {k: v for k, v in got["newly"].items() if k != "check_first"}
+    assert newly == expected(1) and {"evidence_c15", "slip_kind_slip11", "slip_effect_slip11"} <= set(newly)
     # the written answer waits for the instructor; left untouched, nbgrader scores it 0 without asking
-    assert manual_pending(course) == {"perfect": True, "alternates": True, "partial": True, "blank": False}
+    assert manual_pending(course) == {"perfect": True, "alternates": True, "partial": True, "newly": True,
+                                      "blank": False}
 
     for student in got:  # every cell ran, the mission table included
         nb = nbformat.read(course / "grading" / "autograded" / student / "ex3" / "ex3.ipynb", as_version=4)

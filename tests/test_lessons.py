@@ -260,3 +260,23 @@ def test_every_practice_question_can_be_answered_right(path, monkeypatch, capsys
                 assert q.check(h).status != "accepted" or "accepted" in hint.lower(), (qid, q.id, h)
             if q.kind in ("choice", "label"):
                 assert set(q.alternates) <= set(q.item().options), (qid, q.id)
+
+
+def _rules_table(nb_path: Path, heading: str) -> list[str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and heading in c.source)
+    return [line for line in cell.source.splitlines() if line.startswith("|")]
+
+
+def test_lesson_2_and_exercise_1_print_the_same_rules_table():
+    """One rules table, cue words included (issue 17): a student never meets two versions of the rules."""
+    lesson = _rules_table(ROOT / "lessons" / "02-how-sure.ipynb", "## 1. Five labels, five rules, one order")
+    exercise = _rules_table(ROOT / "solutions" / "ex1" / "ex1.ipynb", "## 1. The five labels and the decision rules")
+    assert lesson == exercise and len(lesson) == 7
+    rule4 = next(line for line in lesson if line.startswith("| 4 |"))
+    assert "reported" not in rule4  # "reportedly" is a hedge (rule 3); rule 4 keeps plain reporting verbs
+
+
+def test_the_own_voice_tag_names_the_voice_not_the_truth():
+    assert lessons.tag("stated as fact", "c01") == "[OWN VOICE c01]"
+    assert "FACT" not in render_article().text
