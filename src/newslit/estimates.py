@@ -16,7 +16,7 @@ approx      [v - u/2, v + u/2]      "about": u is the rounding unit the number i
 upper       [0, v]                  "up to", "as many as"; [0, v) when the words exclude v ("under")
 lower       [v, ∞)                  "at least"; (v, ∞) when the words exclude v ("over", "more than")
 near_below  [0.9 v, v)              "nearly", "almost": just under v (10 % below is this course's convention)
-range       [v, value_hi]           "550 to 560"
+range       [v, value_hi]           "between 40 and 60"
 vague       not placeable (NaN)     "decades" has no number
 =========== ======================= ==================================================================
 
