@@ -168,8 +168,11 @@ def test_no_outlet_carries_an_ownership_label_unless_all_do():
 
 
 def test_outside_figures_are_stored_as_a_source_gave_them():
-    """n26 was a 550-560-mile range that no source gave; it is Rheinische Post's 885 km (factcheck N26)."""
+    """n26 was a 550-560-mile range that no source gave; it is Rheinische Post's 885 km, 'about' as factcheck N26
+    records it, from a 550-mile figure whose source the fact-check did not record."""
     est = data.load("estimates")
     n26 = est.loc["n26"]
-    assert (n26["value"], n26["unit"], n26["bound"], n26["outlet"]) == (885.0, "km", "exact", "Rheinische Post")
+    assert (n26["value"], n26["unit"], n26["bound"], n26["outlet"]) == (885.0, "km", "approx", "Rheinische Post")
+    assert n26["source_chain"] == "550-mile figure (source not recorded) → Rheinische Post"
+    assert n26["derived_from"] == ""  # no row holds the figure it converted (data/README.md)
     assert est.loc[est["in_article"] == "no", "bound"].ne("range").all()

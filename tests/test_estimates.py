@@ -165,7 +165,7 @@ def test_pairwise_pairs_only_placeable_rows_of_the_same_unit():
     pairs = E.pairwise(iv)
     assert {(a, b) for a, b in zip(pairs.a, pairs.b, strict=True)} == {
         ("e04", "e05"), ("e04", "e10"), ("e05", "e10"), ("e12", "n26")}
-    assert pairs.set_index(["a", "b"]).loc[("e12", "n26"), "notation"] == "[885 to 885]"
+    assert pairs.set_index(["a", "b"]).loc[("e12", "n26"), "notation"] == "[884.5 to 885.5]"
 
 
 # ---- per-unit, Fermi, units ----
@@ -178,6 +178,8 @@ def test_per_container_and_the_fermi_weight_check():
     assert E.fermi_verdict(40) == E.FERMI_OPTIONS[1] and E.fermi_verdict(5) == E.FERMI_OPTIONS[2]
     assert "not facts about these shipments" in E.ASSUMPTIONS and "45 kg" in E.ASSUMPTIONS
     assert "fact-check" in E.ASSUMPTIONS and "AP" not in E.ASSUMPTIONS  # a working figure, not a sourced fact
+    assert "our working figure; whether it includes propellant was not checked" in E.ASSUMPTIONS
+    assert not [w for w in ("NATO", "155", "projectile") if w in E.ASSUMPTIONS]
 
 
 def test_miles_and_kilometres():

@@ -164,6 +164,21 @@ def test_newly_accepted_answers_are_accepted_but_not_the_best():
     assert "far less" not in " ".join(KEYS["fermi_e04"]["accept"])
 
 
+def test_the_reasons_for_the_accepted_answers_are_stated_not_assumed():
+    """Issue 17 re-audit: e02's 'capacity' is explained by its origin; 'far more' is conditional arithmetic on our
+    working figures, with no unsourced shell weight; the rounding feedback names both checks."""
+    e02 = KEYS["measures_e02"]["why"]
+    assert "origin, e04" in e02 and "according to Kyiv Post, n04" in e02 and "all three" not in e02
+    fermi = KEYS["fermi_e04"]["why"]
+    assert "our working figure; whether it includes propellant was not checked" in fermi
+    assert "if the 45 kg leaves out" in fermi and "21.6 t × 1.30" in fermi
+    assert not [w for w in ("NATO", "155", "projectile") if w in fermi + KEYS["code_tonnes"]["why"]]
+    for gid in ("conversions_e11", "conversions_e12", "bounds_e11"):
+        why = KEYS[gid]["why"]
+        assert "lesson 3's check in both directions" in why and "877 to 893 km" in why, gid
+    assert "up to 10,000" not in WRITTEN and "as the article prints it" in WRITTEN and "at least" not in WRITTEN
+
+
 @pytest.mark.slow
 def test_the_documented_partial_answer_scores_exactly(graded):
     _, s = graded

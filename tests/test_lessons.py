@@ -126,13 +126,14 @@ def test_claim_questions_use_worked_and_practice_claims_only():
                 make(cid)
     q = claim_label("c09")
     # c09 follows the printed rule order: 'would' for a consequence is conditional (rule 3) before rule 5
-    assert (q.answer, q.alternates, q.check("stated as fact").status) == ("hedged", ("stated as fact", "opinion"),
-                                                                          "accepted")
+    assert (q.answer, q.alternates, q.check("stated as fact").status) == ("hedged", ("stated as fact",), "accepted")
+    assert q.check("opinion").status == "wrong"  # rule 2 needs an evaluation no record could settle
     assert "not a word of doubt" not in q.why and claim_label("c05").check("denied").status == "accepted"
     assert claim_cue("c05").check("Reports of").status == "correct"
     assert "Type the reporting word(s)" in claim_cue("c05").prompt and "hedged" not in claim_cue("c05").prompt
     assert "Type the word(s) that make it hedged" in claim_cue("c21").prompt
     assert "reporting" not in claim_cue("c21").prompt and claim_cue("c21").check("to come").status == "correct"
+    assert claim_cue("c21").check("by the end of this year").status == "correct"
     with pytest.raises(ValueError, match="no cue word"):
         claim_cue("c03")
     src = claim_source("c21", ["the outlet", "Wolfgang Richter"])
@@ -275,6 +276,13 @@ def test_lesson_2_and_exercise_1_print_the_same_rules_table():
     assert lesson == exercise and len(lesson) == 7
     rule4 = next(line for line in lesson if line.startswith("| 4 |"))
     assert "reported" not in rule4  # "reportedly" is a hedge (rule 3); rule 4 keeps plain reporting verbs
+
+
+def test_lesson_4_gives_outside_method_names_only_as_background():
+    """factcheck.md records nothing on SIFT or its authors: such detail is labelled background, never asked."""
+    intro = nbformat.read(ROOT / "lessons" / "04-reading-laterally.ipynb", as_version=4).cells[0].source
+    assert "Background, for the curious (not from the course's fact-check, and never asked about)" in intro
+    assert not [w for w in ("Digital Inquiry", "Stanford", "Caulfield", "four moves") if w in intro]
 
 
 def test_the_own_voice_tag_names_the_voice_not_the_truth():

@@ -45,17 +45,16 @@ NEAR_BELOW = 0.9
 STRICT_WORDS = ("over", "more than", "above", "under", "fewer than", "less than", "below")
 DISTANCE_UNITS = ("km", "miles")
 
-# Fermi check: ASSUMPTIONS, not facts: working figures chosen for the check (see instructor-notes-ex2.md).
+# Fermi check: ASSUMPTIONS, not facts: our working figures for the check (see instructor-notes-ex2.md).
 KG_PER_SHELL = 45.0
 PAYLOAD_T = (20.0, 28.0)
 ASSUMPTIONS = (
-    f"Assumption 1: one projectile (the shell itself) weighs about {KG_PER_SHELL:g} kg, a round figure of the size "
-    "quoted for NATO's 155 mm shell, not a weight measured for the 152 mm and 122 mm shells of South Korea's "
-    "estimates; propellant charges, fuzes and packing are left out, and they would add weight. "
+    f"Assumption 1: one shell weighs about {KG_PER_SHELL:g} kg (our working figure; whether it includes propellant "
+    "was not checked). "
     f"Assumption 2: the containers are 20-foot containers that carry {PAYLOAD_T[0]:g} to {PAYLOAD_T[1]:g} t of "
     "cargo. These are round working figures for an order-of-magnitude check, not facts about these shipments "
-    "and not findings of the course's fact-check: a heavier shell, the weight left out or a lighter load moves the "
-    "verdict."
+    "and not findings of the course's fact-check: a heavier or lighter shell, weight the 45 kg may leave out "
+    "(propellant, fuzes, packing) or a lighter load moves the verdict."
 )
 
 MEET_OPTIONS = (
@@ -536,11 +535,18 @@ def _per_unit_key(row) -> dict:
 def _convert_key(row) -> dict:
     to = next(u for u in DISTANCE_UNITS if u != row["unit"])
     value = convert(row["value"], row["unit"], to)
+    iv = intervals(_keyed().loc[["e11", "e12"]])
+    miles_in_km = f"{to_km(iv.loc['e11', 'lo']):,.0f} to {to_km(iv.loc['e11', 'hi']):,.0f} km"
     return {"kind": "number", "value": round(float(value), 4), "tolerance": TOLERANCE["convert"], "unit": to,
             "why": f"{_fmt(row['value'])} {row['unit']} is {value:,.1f} {to} (1 mile = {KM_PER_MILE} km). "
-                   "550 miles is about 885 km, which rounds to 'about 900'; 900 km is about 559 miles, outside "
-                   "'about 550' read by the course's rule (545 to 555). So the pair is consistent only if 550 was "
-                   "rounded to the nearest 50, and the arithmetic cannot say which figure came first: only other "
+                   "By lesson 3's check in both directions, 550 miles is about 885 km, which rounds to 'about 900', "
+                   "but 900 km is about 559 miles, outside 'about 550' read by the course's rule "
+                   f"({iv.loc['e11', 'notation']} miles): the pair is consistent only if 550 was rounded to the "
+                   f"nearest 50. By this exercise's interval rule the two do overlap (about 550 miles is {miles_in_km}, "
+                   f"inside about 900 km's {iv.loc['e12', 'notation']} km): the checks differ because the interval "
+                   "check asks only whether the two ranges share a value, and 'about 900', written to the nearest "
+                   "100, is wide enough to hold the whole miles range, while the conversion check asks whether 900 km "
+                   "itself rounds to 550 miles. The arithmetic cannot say which figure came first: only other "
                    "reports can."}
 
 
@@ -554,15 +560,18 @@ def _fermi_key(row) -> dict:
 def _fermi_choice_key(row) -> dict:
     tonnes = fermi_tonnes(_per_unit_value(row)[0])
     verdict = fermi_verdict(tonnes)
-    # The projectile weight leaves out propellant, fuzes and packing: a student who adds them can fairly reach
-    # "far more" when the projectiles alone already fill a container's payload.
+    lo, hi = PAYLOAD_T
+    # "far more" is arithmetic on the same assumptions: a full load inside the payload range can pass its top
+    # once weight the working figure may leave out (propellant, fuzes, packing) is added.
     heavier = [FERMI_OPTIONS[1]] if verdict == FERMI_OPTIONS[0] else []
+    far_more = (f"'Far more' is accepted too, as arithmetic on these assumptions: {tonnes:,.1f} t already lies inside "
+                f"the {lo:g}–{hi:g} t payload, so if the 45 kg leaves out propellant, fuzes and packing and they add "
+                f"about {hi / tonnes - 1:.0%} or more ({tonnes:,.1f} t × {hi / tonnes:.2f} ≈ {hi:g} t), a full load "
+                "passes the top of the payload. ")
     return {"kind": "choice", "accept": [verdict, *heavier], "options": list(FERMI_OPTIONS),
-            "why": f"About {tonnes:,.1f} t of projectiles per container, against an assumed {PAYLOAD_T[0]:g}–"
-                   f"{PAYLOAD_T[1]:g} t payload: {_fmt(row['value'])} {row['unit']} is what the containers could "
-                   "hold if every one were full of shells, a ceiling, not a count. "
-                   + ("'Far more' is accepted too: the propellant, fuzes and packing left out of the assumption "
-                      "would push a full load past the payload. " if heavier else "") + ASSUMPTIONS}
+            "why": f"About {tonnes:,.1f} t of shells per container, against an assumed {lo:g}–{hi:g} t payload: "
+                   f"{_fmt(row['value'])} {row['unit']} is what the containers could hold if every one were full of "
+                   "shells, a ceiling, not a count. " + (far_more if heavier else "") + ASSUMPTIONS}
 
 
 def _meet_why(row, partner, overlap) -> str:
