@@ -142,7 +142,7 @@ def load(name: str, root: Path = ROOT) -> Assignment:
         spec = cell.metadata.get("newslit")
         if spec and "kind" in spec:
             key = assign.key_entry(spec, root)
-            tests.append(Test(meta["grade_id"], spec["answers"], spec["item"], key.get("kind", "label"), key,
+            tests.append(Test(meta["grade_id"], spec.get("answers") or spec["name"], spec["item"], key.get("kind", "label"), key,
                               float(meta["points"])))
         else:
             manual[meta["grade_id"]] = float(meta["points"])
@@ -505,6 +505,46 @@ def _flagged(name):
 FLAGGED_CASES = {name: _flagged(name) for name in FLAGGED}
 
 
+# The key is not in the student's kernel: hooks that read each cell before it runs, or the input
+# history, find nothing to copy (they did while test cells held the key: 25/25 on exercise 1).
+
+KEY_HOOK = r"""
+import json, re
+
+def _steal(info):
+    ns = get_ipython().user_ns
+    sources = [info.raw_cell, *ns.get('In', [])]
+    for source in sources:
+        for var, item, literal in re.findall(r"(\w+), '(\w+)', (\{.*\}), [0-9.]+\)", source):
+            try:
+                key = json.loads(literal)
+            except ValueError:
+                continue
+            best = key.get('label') or key.get('value')
+            if best is None and key.get('accept'):
+                best = list(key['accept']) if key.get('kind') == 'choices' else key['accept'][0]
+            if not isinstance(ns.get(var), dict):
+                ns[var] = {}
+            ns[var][item] = best
+
+get_ipython().events.register('pre_run_cell', _steal)
+"""
+
+
+def key_hook_zero(a: Assignment) -> Case:
+    """A ``pre_run_cell`` hook reads each cell's source and the input history for key literals and fills
+    the answers just before each test cell runs."""
+    return Case(a.insert_before_tests(a.notebook(), KEY_HOOK), a.zero(),
+                why="test cells hold no key: the hook finds nothing; scores come from the submitted file")
+
+
+def print_history_zero(a: Assignment) -> Case:
+    """The last cell prints the whole input history and every global (the key would show in feedback)."""
+    nb = a.notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("print(In)\nprint({k: repr(v)[:2000] for k, v in globals().items()})\n"))
+    return Case(nb, a.zero(), why="nothing the kernel ran holds a key: the feedback shows no key")
+
+
 # Runtime trouble in the student's own cells
 
 def infinite_loop_pass(a: Assignment) -> Case:
@@ -584,7 +624,8 @@ CASES = [
     form_cell_deleted_partial, written_cell_deleted_manual, test_cell_deleted_manual, locked_cells_edited_zero,
     points_changed_pass, grade_flag_off_error, solution_flag_on_error,
     unlocked_and_edited_zero, copied_test_cell_zero, pasted_setup_cell_pass, schema_tampered_manual, bonus_cell_zero,
-    patch_package_zero, patch_sys_modules_zero, silence_print_zero, *FLAGGED_CASES.values(),
+    patch_package_zero, patch_sys_modules_zero, silence_print_zero, *FLAGGED_CASES.values(), key_hook_zero,
+    print_history_zero,
     infinite_loop_pass, uninterruptible_loop_error, kernel_exit_error, exception_pass, form_cell_raises_partial,
     huge_output_pass, invalid_json_error, empty_file_error, not_a_notebook_error, other_assignment_manual,
     renamed_notebook_error,
