@@ -86,22 +86,27 @@ def items(nb) -> dict[str, dict]:
 
 
 def key_texts(key: dict) -> list[str]:
-    """The parts of a key that must never reach a student before grading: its explanation, its exact
-    literal, and its accepted answers that are not options every student sees (numbers, cues, ids)."""
+    """The parts of a key no student may see before grading: its explanation, its exact literal, and the
+    accepted answers of a choice with no options shown (such as an interval's notation).
+
+    Short values (labels, options, cue words from the article, small numbers) are on every student's
+    page anyway, so they are not looked for.
+    """
     texts = [key["why"]] if key.get("why") else []
     texts.append(json.dumps(key, ensure_ascii=False))
-    if key.get("kind") == "number":
-        texts.append(f"{float(key['value']):g}")
+    if key.get("kind") == "choice" and not key.get("options"):
+        texts += [a for a in key["accept"] if len(a) >= 8]
     return texts
 
 
 def leaked(root: str | Path) -> list[str]:
     """Cells of solutions/ that hold an answer key (a hidden-test block, a key literal or an explanation)."""
     root = Path(root)
+    key_root = root if (root / "data" / "key").is_dir() else None  # a copied course: the repository's keys
     found = []
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        texts = [t for spec in items(nb).values() for t in key_texts(key_entry(spec, root))]
+        texts = [t for spec in items(nb).values() for t in key_texts(key_entry(spec, key_root))]
         for cell in nb.cells:
             if "HIDDEN TESTS" in cell.source or any(t in cell.source for t in texts):
                 gid = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {nb.cells.index(cell)}")

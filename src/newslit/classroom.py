@@ -12,8 +12,9 @@ once in a single process (a kernel port race between parallel kernels is the usu
 
 from __future__ import annotations
 
-import ast
 import glob
+import html
+import json
 import os
 import re
 import subprocess
@@ -27,9 +28,6 @@ from pathlib import Path
 import nbformat
 
 from newslit import assign, data
-
-# Text that must never reach a student's feedback: hidden-test markers and the grading call.
-LEAK_MARKERS = (assign.BEGIN, assign.END, "HIDDEN TESTS", "_grade(")
 
 
 class CourseError(RuntimeError):
@@ -115,23 +113,9 @@ class Course:
         return cells
 
     def key(self, cell: GradeCell) -> dict:
-        """The key of an autograded item: from data/key (the repository), else the hidden test that graded it."""
+        """The key of an autograded item, from data/key/ (this course's, else the repository's)."""
         root = self.root if (self.root / "data" / "key").is_dir() else None
-        try:
-            return assign.key_entry(cell.spec, root=root)
-        except data.DataError:
-            return hidden_key(cell.source)
-
-
-def hidden_key(source: str) -> dict:
-    """The key literal of a hidden test's ``_grade(answers, item, {...}, points)`` call (parsed, never run)."""
-    if assign.BEGIN not in source:
-        raise CourseError("test cell has no hidden tests: run `newslit keys`")
-    block = source[source.index(assign.BEGIN):source.index(assign.END)]
-    for node in ast.walk(ast.parse(block)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_grade" and len(node.args) >= 3:
-            return ast.literal_eval(node.args[2])
-    raise CourseError("hidden test has no _grade(...) call")
+        return assign.key_entry(cell.spec, root=root)
 
 
 def repo_root() -> Path:
@@ -336,19 +320,29 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
 
 
 def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
-    """Feedback files that show hidden tests or the grading call: {path: markers found}."""
+    """Feedback files a student must not receive: {path: why}.
+
+    Only nbgrader's HTML of each of the assignment's notebooks may be released (a file the student's
+    code wrote into its autograded folder is copied into the feedback folder by nbgrader), and that
+    HTML never shows an item's key literal (its explanation is the student's own feedback).
+    """
+    names = {f"{p.stem}.html" for p in course.notebooks(assignment)}
+    literals = [json.dumps(course.key(c), ensure_ascii=False) for c in course.grade_cells(assignment) if not c.manual]
     leaks = {}
-    pattern = os.path.join(glob.escape(str(course.folder("feedback"))), "*", glob.escape(assignment), "*.html")
-    for path in sorted(glob.glob(pattern)):
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        found = [m for m in LEAK_MARKERS if m in text]
-        if found:
-            leaks[path] = found
+    for folder in sorted(course.folder("feedback").glob(f"*/{glob.escape(assignment)}")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if path.parent != folder or path.name not in names:
+                leaks[str(path)] = ["not a feedback page of this assignment"]
+                continue
+            text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+            found = ["an answer key literal" for t in literals if t in text][:1]
+            if found:
+                leaks[str(path)] = found
     return leaks
 
 
 def withhold_leaks(course: Course, assignment: str) -> list[str]:
-    """Delete feedback files that show hidden tests (they must never be released); returns their paths."""
+    """Delete feedback files a student must not receive (see ``feedback_leaks``); returns their paths."""
     leaks = list(feedback_leaks(course, assignment))
     for path in leaks:
         Path(path).unlink()

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 
 from newslit import answers as _answers
+from newslit import data
 
 ANSWER_MIME = "application/vnd.newslit.answer+json"
 VERDICT = {"correct": "✔ correct", "accepted": "✔ accepted", "wrong": "✘ wrong", "missing": "✘ not answered",
@@ -101,6 +102,18 @@ def answers_of(nb, spec: dict, cell=None, recorded=None):
         return handed_in(cell, spec["item"]) if cell is not None else None
     recorded = forms(nb) if recorded is None else recorded
     return recorded.get(spec["answers"], (None, None))[1]
+
+
+def item_text(spec: dict, root=None) -> str:
+    """The article span an item is about (its table's ``span``, else its claim's), from the public tables."""
+    for table in dict.fromkeys([spec["table"], "claims"]):
+        try:
+            row = data.records(table, root=root).get(spec["item"])
+        except data.DataError:
+            continue
+        if row and row.get("span"):
+            return str(row["span"])
+    return ""
 
 
 def check(answers, item: str, key: dict) -> _answers.Check:

@@ -147,7 +147,7 @@ def tasks(course: Course, assignment: str, root=None) -> dict[str, list[tuple[Gr
     """Every autograded item of an assignment, grouped by the form variable that holds its answer."""
     out: dict[str, list[GradeCell]] = {}
     for cell in course.grade_cells(assignment):
-        if not cell.manual and cell.spec["answers"].isidentifier():
+        if not cell.manual and cell.spec.get("answers"):  # a form item (a code answer has "name" instead)
             out.setdefault(cell.spec["answers"], []).append(cell)
     result = {}
     for var, cells in out.items():

@@ -20,7 +20,7 @@ from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.log import get_logger
 
-from newslit import assign, data, grading
+from newslit import assign, grading
 
 
 def drop_broken_nbgrader_metadata(nb, resources):
@@ -91,18 +91,6 @@ def _items(path: str, mtime: float) -> dict[str, dict]:
     return assign.items(nbformat.read(path, as_version=4))
 
 
-def item_text(spec: dict, root=None) -> str:
-    """The article span an item is about (its table's ``span``, else its claim's), from the public tables."""
-    for table in dict.fromkeys([spec["table"], "claims"]):
-        try:
-            row = data.records(table, root=root).get(spec["item"])
-        except data.DataError:
-            continue
-        if row and row.get("span"):
-            return str(row["span"])
-    return ""
-
-
 class ScoreItems(NbGraderPreprocessor):
     """Score every autograded item in nbgrader's process, after the notebook ran: the kernel never sees a key.
 
@@ -140,7 +128,7 @@ class ScoreItems(NbGraderPreprocessor):
         try:
             answers = grading.answers_of(nb, spec, cell, recorded)
             key = assign.cached_key(spec, root)
-            text = item_text(spec, root)
+            text = grading.item_text(spec, root)
             scored = grading.score(answers, spec["item"], key, points)
         except Exception as err:  # a broken key or notebook scores 0 with a message, never aborts the class
             self.log.warning("%s: could not be scored (%s: %s)", spec.get("item"), type(err).__name__, err)
