@@ -33,7 +33,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Feedback: the course's template (templates/feedback_newslit/newslit.html.j2) names each item in the summary, says
 # "not graded yet" for a written answer still to grade and shows no In/Out prompts.
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
+    "newslit.preprocessors.GetGradesMarkingPending",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.HTMLExporter.template_name = "feedback_newslit"

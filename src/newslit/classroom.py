@@ -319,23 +319,46 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
     return True
 
 
+def key_texts(course: Course, assignment: str) -> list[str]:
+    """What of the key may reach a student only inside their own verdicts: every item's explanation, key
+    literal and hidden accepted values (``assign.key_texts``), and every row of data/key/*.csv."""
+    texts = [t for c in course.grade_cells(assignment) if not c.manual for t in assign.key_texts(course.key(c))]
+    root = course.root if (course.root / "data" / "key").is_dir() else None
+    for path in sorted(data.key_dir(root).glob("*.csv")):
+        texts += [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if len(line) >= 20]
+    return texts
+
+
 def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
     """Feedback files a student must not receive: {path: why}.
 
-    Only nbgrader's HTML of each of the assignment's notebooks may be released (a file the student's
-    code wrote into its autograded folder is copied into the feedback folder by nbgrader), and that
-    HTML never shows an item's key literal (its explanation is the student's own feedback).
+    Only nbgrader's HTML page of each of the assignment's notebooks may be released (a file the
+    student's code wrote into its autograded folder is copied into the feedback folder by nbgrader).
+    A page may show the key only in the verdicts ScoreItems wrote into the item cells (the student's
+    own items): any other output of the graded notebook that shows a key literal, an explanation or a
+    row of data/key/ (student code that read it) withholds the page, and so does a key literal on it.
     """
-    names = {f"{p.stem}.html" for p in course.notebooks(assignment)}
-    literals = [json.dumps(course.key(c), ensure_ascii=False) for c in course.grade_cells(assignment) if not c.manual]
+    notebooks = {f"{p.stem}.html": p.stem for p in course.notebooks(assignment)}
+    items = {c.grade_id for c in course.grade_cells(assignment) if not c.manual}
+    texts = key_texts(course, assignment)
+    literals = [t for t in texts if t.startswith("{")]
     leaks = {}
     for folder in sorted(course.folder("feedback").glob(f"*/{glob.escape(assignment)}")):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if path.parent != folder or path.name not in names:
+            if path.parent != folder or path.name not in notebooks:
                 leaks[str(path)] = ["not a feedback page of this assignment"]
                 continue
-            text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
-            found = ["an answer key literal" for t in literals if t in text][:1]
+            page = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+            graded = course.folder("autograded", assignment, folder.parent.name) / f"{notebooks[path.name]}.ipynb"
+            outputs = ""
+            if graded.is_file():
+                nb = nbformat.read(graded, as_version=4)
+                outputs = json.dumps([c.get("outputs", []) for c in nb.cells
+                                      if c.metadata.get("nbgrader", {}).get("grade_id") not in items],
+                                     ensure_ascii=False)
+            found = (["a key literal"] if any(t in page for t in literals) else []) + (
+                ["key content in an output the student's code printed"]
+                if any(json.dumps(t, ensure_ascii=False)[1:-1] in outputs for t in texts) else [])
             if found:
                 leaks[str(path)] = found
     return leaks

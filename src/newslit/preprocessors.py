@@ -16,7 +16,7 @@ import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
+from nbgrader.preprocessors import CheckCellMetadata, GetGrades, NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.log import get_logger
 
@@ -109,6 +109,9 @@ class ScoreItems(NbGraderPreprocessor):
         coursedir = CourseDirectory(config=self.config)
         folder = coursedir.format_path(coursedir.source_directory, ".", resources["nbgrader"]["assignment"])
         path = os.path.join(folder, resources["nbgrader"]["notebook"] + ".ipynb")
+        if not os.path.isfile(path):  # never fall back to what the submitted file says its items are
+            raise FileNotFoundError(f"ScoreItems needs the instructor's notebook {path} to know which cells "
+                                    "score which item")
         return _items(path, os.path.getmtime(path))
 
     def preprocess(self, nb, resources):
@@ -141,3 +144,17 @@ class ScoreItems(NbGraderPreprocessor):
             bundle[grading.ANSWER_MIME] = {"item": spec["item"], "answers": answers if grading.plain(answers)
                                            else None}
         return nbformat.v4.new_output("execute_result", data=bundle, execution_count=cell.get("execution_count"))
+
+
+class GetGradesMarkingPending(GetGrades):
+    """nbgrader's GetGrades for feedback, also marking each grade cell still waiting for manual grading.
+
+    nbgrader's score of such a cell is 0 until it is graded; the course's feedback template says
+    "not graded yet" instead (``needs_manual_grade`` in the cell's nbgrader metadata).
+    """
+
+    def _get_score(self, cell, resources) -> None:
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        cell.metadata.nbgrader["needs_manual_grade"] = bool(grade.needs_manual_grade)
