@@ -16,8 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# The label vocabulary lives here, not in newslit.data (which re-exports it): every hidden test
-# re-imports newslit.grading and so this module, and neither needs pandas or the table schemas.
+# The label vocabulary lives here, not in newslit.data (which re-exports it): the student's kernel and
+# nbgrader's scoring step import this module, and neither needs pandas or the table schemas.
 LABELS = ("stated as fact", "attributed", "hedged", "denied", "opinion")
 
 LABEL_ALIASES = {"fact": "stated as fact", "stated fact": "stated as fact", "statedasfact": "stated as fact"}

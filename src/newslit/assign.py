@@ -100,7 +100,7 @@ def key_texts(key: dict) -> list[str]:
 
 
 def leaked(root: str | Path) -> list[str]:
-    """Cells of solutions/ that hold an answer key (a hidden-test block, a key literal or an explanation)."""
+    """Cells of solutions/ that hold an answer key (a key literal, an explanation, or an old hidden-test block)."""
     root = Path(root)
     key_root = root if (root / "data" / "key").is_dir() else None  # a copied course: the repository's keys
     found = []

@@ -370,7 +370,7 @@ def with_answers(df: pd.DataFrame, column: str, answers: dict | None) -> pd.Data
     return out
 
 
-# ---- code answers: read a student's variable for grading (hidden tests) or a completeness check ----
+# ---- code answers: read a student's variable to hand in for grading (hand_in) or a completeness check ----
 # Only exact pandas/builtin/numpy types are read, by ``type(x) is`` checks, so no method a student's code
 # defined runs while an answer is graded; the result is plain data (float, str, list of str), as
 # ``newslit.grading`` requires. Anything else becomes a short message that the checks reject.
@@ -478,7 +478,7 @@ def hand_in(namespace: dict, name: str, item: str, shape: str) -> None:
 def describe(namespace: dict, name: str, shape: str, item: str = "") -> None:
     """Print whether the code answer ``name`` is defined and has the expected shape (not whether it is right).
 
-    Never raises, whatever the variable holds (the grade comes from the hidden test, not from this).
+    Never raises, whatever the variable holds (the grade comes from the grader, not from this).
     """
     try:
         print(_description(code_answer(namespace, name, item, shape), name, shape, item))
