@@ -1,10 +1,11 @@
 """nbgrader configuration for this course: run nbgrader's commands from the repository root.
 
-solutions/  nbgrader's source directory (instructor versions: solutions + hidden tests)
+solutions/  nbgrader's source directory (instructor versions: solutions; test cells hold no key)
 exercises/  nbgrader's release directory (student versions; generated, never edited by hand)
 grading/    everything produced by grading (submitted, autograded, feedback, gradebook); git-ignored
 """
 
+import importlib.util
 import os
 import sys
 
@@ -29,12 +30,21 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]
 
 
-# Feedback shows each item's verdict and explanation, never the hidden tests (the key).
+# Feedback: the course's template (templates/feedback_newslit/newslit.html.j2) names each item in the summary, says
+# "not graded yet" for a written answer still to grade and shows no In/Out prompts.
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "newslit.preprocessors.GetGradesMarkingPending",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.HTMLExporter.template_name = "feedback_newslit"
+c.HTMLExporter.template_file = "newslit.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(here, "templates"),
+    os.path.join(os.path.dirname(importlib.util.find_spec("nbgrader").origin), "server_extensions", "formgrader",
+                 "templates"),
+]
+c.HTMLExporter.exclude_input_prompt = True
+c.HTMLExporter.exclude_output_prompt = True
 
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
@@ -55,9 +65,13 @@ c.Autograde.sanitize_preprocessors = [
     "newslit.preprocessors.drop_broken_nbgrader_metadata",
     "newslit.preprocessors.CheckCellMetadataOnce",
 ]
-# After running the notebook nbgrader checks the cell metadata again: the same check, compiled once.
+# After running the notebook, ScoreItems scores every autograded item in nbgrader's own process from
+# the submitted file (form literals, parsed) and the values locked test cells handed in, with keys from
+# data/key/: the student's kernel never holds a key (docs/robustness.md). Then nbgrader checks the cell
+# metadata again: the same check, compiled once.
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute",
+    "newslit.preprocessors.ScoreItems",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -68,3 +82,5 @@ c.Autograde.autograde_preprocessors = [
 # nbconvert validates the whole notebook after every step (13 times a submission in autograde);
 # validate once, after the last step. The saved notebook is validated either way.
 c.Exporter.optimistic_validation = True
+# The answer keys: data/key/ of this course folder, read when grading (never copied into a notebook).
+c.ScoreItems.key_root = here

@@ -9,8 +9,7 @@ Prints one report (see bench/README.md for what each number means):
      the exercise's empty twin (same cells, every code cell ``pass``);
   B. wall time of the instructor command ``newslit grade <ex>`` for a synthetic class, 1 and 2 workers;
   C. executing every lesson in a fresh kernel (nbclient);
-  D. import time of the course modules in a fresh interpreter;
-  E. the hidden tests' purge-and-reimport prologue, per cell and per submission.
+  D. import time of the course modules in a fresh interpreter.
 
 Everything runs in a temporary course (grading never touches the repository). Python's bytecode
 cache is switched on in a temporary folder (PYTHONPYCACHEPREFIX), as in any pip install; pass
@@ -28,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -144,12 +142,11 @@ def write_submission(course: Path, student: str, assignment: str, nb):
     nbformat.write(nb, folder / f"{assignment}.ipynb")
 
 
-def cell_counts(assignment: str, course: Path) -> tuple[int, int, int]:
-    """(code cells, grade cells, hidden tests) of an assignment's source notebook."""
+def cell_counts(assignment: str, course: Path) -> tuple[int, int]:
+    """(code cells, grade cells) of an assignment's source notebook."""
     nb = nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    return (len(code), sum(bool(c.metadata.get("nbgrader", {}).get("grade")) for c in code),
-            sum("### BEGIN HIDDEN TESTS" in c.source for c in code))
+    return len(code), sum(bool(c.metadata.get("nbgrader", {}).get("grade")) for c in code)
 
 
 # ------------------------------------------------------------------ A. marginal autograde cost
@@ -181,8 +178,8 @@ def bench_marginal(course: Path, names: list[str], k: int, repeats: int) -> list
         nb = submissions(course, a, ["strong"])["strong"]
         for s in students:
             write_submission(course, s, a, nb)
-        code, graded, hidden = cell_counts(a, course)
-        rows.append({"assignment": a, "code cells": code, "grade cells": graded, "hidden tests": hidden,
+        code, graded = cell_counts(a, course)
+        rows.append({"assignment": a, "code cells": code, "grade cells": graded,
                      "t1 runs": [], "tk runs": [], "cpu1 runs": [], "cpuk runs": []})
     timed_autograde(course, names[0], "--student=s01")  # warm-up, untimed: the first run fills the bytecode cache
     for i in range(repeats):
@@ -289,40 +286,6 @@ def bench_imports(repeats: int) -> list[dict]:
     return rows
 
 
-# ------------------------------------------------------------------ E. hidden-test prologue
-
-PROLOGUE_TIMER = textwrap.dedent("""
-    import json, sys, time
-    import matplotlib
-    matplotlib.use("agg")
-    import nbformat
-    from newslit.assign import PROLOGUE
-    nb = nbformat.read(sys.argv[1], as_version=4)
-    ns = {}
-    exec(next(c.source for c in nb.cells if c.cell_type == "code"), ns)  # the exercise's imports
-    runs = []
-    for _ in range(int(sys.argv[2])):
-        t = time.perf_counter()
-        exec(PROLOGUE, ns)
-        runs.append(time.perf_counter() - t)
-    print(json.dumps(min(runs)))
-""")
-
-
-def bench_prologue(course: Path, exercises: list[str], repeats: int, cache_env: dict) -> list[dict]:
-    rows = []
-    for a in exercises:
-        *_, hidden = cell_counts(a, course)
-        path = str(course / "solutions" / a / f"{a}.ipynb")
-        row = {"assignment": a, "hidden tests": hidden}
-        for label, changes in (("cache", cache_env),
-                               ("no cache", {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": None})):
-            _, proc = run([PY, "-c", PROLOGUE_TIMER, path, str(repeats)], ROOT, **changes)
-            row[label] = json.loads(proc.stdout)
-        rows.append(row)
-    return rows
-
-
 # ------------------------------------------------------------------ report
 
 def table(headers: list[str], rows: list[list]) -> str:
@@ -379,14 +342,6 @@ def report(res: dict) -> str:
                          [[r["module"], f"{r['seconds']:.3f}", "yes" if r["pandas"] else "no",
                            "yes" if r["ipywidgets"] else "no"] for r in res["imports"]]))
         out.append("")
-    if "prologue" in res:
-        out.append("E. hidden-test prologue (purge newslit modules, re-import newslit.grading), after the "
-                   "exercise's imports; best-of-30 ms per cell, x hidden tests = ms per submission")
-        out.append(table(["assignment", "hidden tests", "ms/cell (cache)", "ms/sub (cache)", "ms/cell (no cache)",
-                          "ms/sub (no cache)"],
-                         [[r["assignment"], r["hidden tests"], f"{r['cache'] * 1e3:.2f}",
-                           f"{r['cache'] * 1e3 * r['hidden tests']:.0f}", f"{r['no cache'] * 1e3:.2f}",
-                           f"{r['no cache'] * 1e3 * r['hidden tests']:.0f}"] for r in res["prologue"]]))
     return "\n".join(out)
 
 
@@ -400,7 +355,7 @@ def main(argv=None) -> int:
                    help="exercises also graded with 1 worker (default: all; quick: all)")
     p.add_argument("--exercises", nargs="+", choices=EXERCISES, metavar="EX",
                    help=f"exercises to benchmark (default: all, {' '.join(EXERCISES)})")
-    p.add_argument("--only", nargs="+", choices=["marginal", "class", "lessons", "imports", "prologue"],
+    p.add_argument("--only", nargs="+", choices=["marginal", "class", "lessons", "imports"],
                    help="run only these sections")
     p.add_argument("--no-bytecode-cache", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as set")
     p.add_argument("--json", help="also write the raw results here")
@@ -411,7 +366,7 @@ def main(argv=None) -> int:
     size = args.class_size or (10 if args.quick else 100)
     exercises = args.exercises or EXERCISES
     one_worker = exercises if args.one_worker is None else args.one_worker
-    sections = args.only or ["marginal", "class", "lessons", "imports", "prologue"]
+    sections = args.only or ["marginal", "class", "lessons", "imports"]
 
     tmp = Path(tempfile.mkdtemp(prefix="newslit-bench-"))
     cache_env = {}
@@ -431,16 +386,13 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     try:
         course = None
-        if {"marginal", "class", "prologue"} & set(sections):
+        if {"marginal", "class"} & set(sections):
             log("setting up a temporary course (generate_assignment for every assignment)")
             course = make_course(tmp / "course", exercises)
         if "imports" in sections:
             res["import repeats"] = 3
             res["imports"] = bench_imports(3)
             log("D. imports done")
-        if "prologue" in sections:
-            res["prologue"] = bench_prologue(course, exercises, 30, cache_env)
-            log("E. prologue done")
         if "marginal" in sections:
             res.update(k=k, repeats=repeats, marginal=bench_marginal(course, assignments(exercises), k, repeats))
         if "lessons" in sections:

@@ -9,9 +9,10 @@ student id (``blank_zero`` -> student ``blank-zero``):
     manual    the item(s) the student broke need manual grading (auto_score None)
     error     nbgrader refuses the file: the log says "There was an error processing assignment
               '<a>' for student '<id>'" and everyone else is graded
-    flagged   code in the student's own kernel makes nbgrader award points that were not earned;
-              nbgrader cannot stop it (see docs/robustness.md), the instructor report does flag
-              it: the score disagrees with the recorded answer (newslit.report ``agrees``)
+
+Code in the student's own kernel cannot award points: every item is scored outside it, by
+autograde's ScoreItems step, from the file (docs/robustness.md). The cases that faked a score that
+way (they were "flagged" while the key and the scoring ran in the kernel) now end "zero".
 
 Each case takes an ``Assignment`` (the release, its autograded items and their keys from data/key)
 and returns a ``Case``: what to submit, the expected nbgrader ``auto_score`` of every grade cell,
@@ -33,7 +34,7 @@ from newslit import assign, data
 from newslit.widgets import replace_recorded
 
 EXECUTE_TIMEOUT = 5  # seconds per cell for the corpus run (nbgrader_config.py says 30)
-OUTCOMES = ("pass", "zero", "partial", "manual", "error", "flagged")
+OUTCOMES = ("pass", "zero", "partial", "manual", "error")
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def load(name: str, root: Path = ROOT) -> Assignment:
         spec = cell.metadata.get("newslit")
         if spec and "kind" in spec:
             key = assign.key_entry(spec, root)
-            tests.append(Test(meta["grade_id"], spec["answers"], spec["item"], key.get("kind", "label"), key,
+            tests.append(Test(meta["grade_id"], spec.get("answers") or spec["name"], spec["item"], key.get("kind", "label"), key,
                               float(meta["points"])))
         else:
             manual[meta["grade_id"]] = float(meta["points"])
@@ -440,14 +441,14 @@ def bonus_cell_zero(a: Assignment) -> Case:
     return Case(nb, a.zero(), why="a grade cell unknown to the gradebook runs as a plain cell and earns nothing")
 
 
-# Monkeypatching: the hidden tests re-import newslit, so patching the package is useless ...
+# Monkeypatching the package, the import system or IPython's display: scoring is not in the kernel.
 
 def patch_package_zero(a: Assignment) -> Case:
     code = ("import newslit.grading, newslit.answers\n"
             "newslit.grading.grade = lambda *a, **k: 1.0\n"
             "newslit.grading.check = lambda *a, **k: None\n"
             "newslit.answers.check_label = lambda *a, **k: newslit.answers.Check(a[0], 'correct')\n")
-    return Case(a.insert_before_tests(a.notebook(), code), a.zero(), why="hidden tests purge and re-import newslit")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(), why="items are scored outside the kernel")
 
 
 def patch_sys_modules_zero(a: Assignment) -> Case:
@@ -455,7 +456,7 @@ def patch_sys_modules_zero(a: Assignment) -> Case:
             "fake = types.ModuleType('newslit.grading')\n"
             "fake.grade = lambda *a, **k: float(a[3])\n"
             "sys.modules['newslit.grading'] = fake\n")
-    return Case(a.insert_before_tests(a.notebook(), code), a.zero(), why="the purge drops planted sys.modules entries")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(), why="items are scored outside the kernel")
 
 
 def silence_print_zero(a: Assignment) -> Case:
@@ -464,9 +465,10 @@ def silence_print_zero(a: Assignment) -> Case:
                 why="print only carries feedback; the score is the returned value")
 
 
-# ... but nbgrader reads scores from cell outputs in the student's own kernel, so these win points.
+# These faked the score nbgrader read from a test cell's outputs while it ran in the student's kernel
+# (25/25 for a blank notebook); ScoreItems now replaces those outputs with the score from the file.
 
-FLAGGED = {
+FAKED = {
     "patch_builtins": "import builtins, sys\nbuiltins.round = lambda x, n=None: sys._getframe(1).f_locals.get('points', 1)\n",
     "hide_results": "get_ipython().ast_node_interactivity = 'none'\n",
     "float_formatter": "get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda o, p, c: p.text('x'))\n",
@@ -491,18 +493,62 @@ FLAGGED = {
         "fake = types.ModuleType('sys')\n"
         "fake.modules = {}\n"
         "sys.modules['sys'] = fake\n"),
+    "fake_results": (
+        "ip = get_ipython()\n"
+        "ip.events.register('post_run_cell', lambda result: ip.displayhook(1.0))\n"
+        "ip.display_formatter.formatters['text/html'].for_type(float, lambda x: '<b>✔ correct</b>')\n"),
 }
 
 
-def _flagged(name):
+def _faked(name):
     def case(a: Assignment) -> Case:
-        return Case(a.insert_before_tests(a.notebook(), FLAGGED[name]), a.scores(), earned=a.zero(),
-                    why="code in the student's kernel fakes the score nbgrader reads; the report flags it")
-    case.__name__ = f"{name}_flagged"
+        return Case(a.insert_before_tests(a.notebook(), FAKED[name]), a.zero(),
+                    why="whatever the kernel prints in a test cell is replaced by the score from the file")
+    case.__name__ = f"{name}_zero"
     return case
 
 
-FLAGGED_CASES = {name: _flagged(name) for name in FLAGGED}
+FAKED_CASES = {name: _faked(name) for name in FAKED}
+
+
+# The key is not in the student's kernel: hooks that read each cell before it runs, or the input
+# history, find nothing to copy (they did while test cells held the key: 25/25 on exercise 1).
+
+KEY_HOOK = r"""
+import json, re
+
+def _steal(info):
+    ns = get_ipython().user_ns
+    sources = [info.raw_cell, *ns.get('In', [])]
+    for source in sources:
+        for var, item, literal in re.findall(r"(\w+), '(\w+)', (\{.*\}), [0-9.]+\)", source):
+            try:
+                key = json.loads(literal)
+            except ValueError:
+                continue
+            best = key.get('label') or key.get('value')
+            if best is None and key.get('accept'):
+                best = list(key['accept']) if key.get('kind') == 'choices' else key['accept'][0]
+            if not isinstance(ns.get(var), dict):
+                ns[var] = {}
+            ns[var][item] = best
+
+get_ipython().events.register('pre_run_cell', _steal)
+"""
+
+
+def key_hook_zero(a: Assignment) -> Case:
+    """A ``pre_run_cell`` hook reads each cell's source and the input history for key literals and fills
+    the answers just before each test cell runs."""
+    return Case(a.insert_before_tests(a.notebook(), KEY_HOOK), a.zero(),
+                why="test cells hold no key: the hook finds nothing; scores come from the submitted file")
+
+
+def print_history_zero(a: Assignment) -> Case:
+    """The last cell prints the whole input history and every global (the key would show in feedback)."""
+    nb = a.notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("print(In)\nprint({k: repr(v)[:2000] for k, v in globals().items()})\n"))
+    return Case(nb, a.zero(), why="nothing the kernel ran holds a key: the feedback shows no key")
 
 
 # Runtime trouble in the student's own cells
@@ -584,7 +630,8 @@ CASES = [
     form_cell_deleted_partial, written_cell_deleted_manual, test_cell_deleted_manual, locked_cells_edited_zero,
     points_changed_pass, grade_flag_off_error, solution_flag_on_error,
     unlocked_and_edited_zero, copied_test_cell_zero, pasted_setup_cell_pass, schema_tampered_manual, bonus_cell_zero,
-    patch_package_zero, patch_sys_modules_zero, silence_print_zero, *FLAGGED_CASES.values(),
+    patch_package_zero, patch_sys_modules_zero, silence_print_zero, *FAKED_CASES.values(), key_hook_zero,
+    print_history_zero,
     infinite_loop_pass, uninterruptible_loop_error, kernel_exit_error, exception_pass, form_cell_raises_partial,
     huge_output_pass, invalid_json_error, empty_file_error, not_a_notebook_error, other_assignment_manual,
     renamed_notebook_error,

@@ -1,6 +1,7 @@
 """Shared test helpers: a throw-away nbgrader course, filled-in submissions, scores.
 
-A course is a temporary copy of the repository's nbgrader_config.py, solutions/ and exercises/;
+A course is a temporary copy of the repository's nbgrader_config.py, solutions/, exercises/ and templates/
+(its grader reads the keys from the repository's data/key/);
 nbgrader_config.py puts grading/ (submissions, gradebook) beside itself, so grading never
 touches the repository.
 """
@@ -25,7 +26,9 @@ def make_course(tmp_path: Path) -> Path:
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    for folder in ("solutions", "exercises"):
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(f"\nc.ScoreItems.key_root = {str(ROOT)!r}\n")
+    for folder in ("solutions", "exercises", "templates"):
         shutil.copytree(ROOT / folder, course / folder)
     return course
 

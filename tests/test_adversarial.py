@@ -1,10 +1,13 @@
 """The adversarial corpus (tests/adversarial.py) graded in ONE nbgrader autograde run per assignment.
 
-Every case gets its documented outcome, a refused file never stops the run, and the instructor
-report flags exactly the scores nobody earned. Exercise 1 runs every case; the other released
-assignments run the cases that depend on their own items (the rest is the same nbgrader machinery).
+Every case gets its documented outcome, a refused file never stops the run, nothing the kernel ran
+shows a key, and the instructor report's re-score (the grader's own function, on the submitted file)
+agrees with every score and flags one changed in the gradebook. Exercise 1 runs every case; the
+other released assignments run the cases that depend on their own items (the rest is the same
+nbgrader machinery).
 """
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ pytestmark = pytest.mark.slow
 ASSIGNMENTS = sorted(p.parent.name for p in (ROOT / "exercises").glob("*/*.ipynb") if p.stem == p.parent.name)
 PER_ASSIGNMENT = [adv.right_pass, adv.blank_zero, adv.wrong_types_zero, adv.variants_pass, adv.near_misses_zero,
                   adv.misspelt_ids_partial, adv.form_cell_deleted_partial, adv.test_cell_deleted_manual,
-                  adv.FLAGGED_CASES["hide_results"]]
+                  adv.FAKED_CASES["hide_results"], adv.key_hook_zero]
 ERROR = re.compile(r"There was an error processing assignment '([^']+)' for student '([^']+)'")
 
 
@@ -97,27 +100,52 @@ def test_outcome_suffix_matches_the_scores(run):
         outcome = student.rsplit("-", 1)[1]
         total = None if case.expect is None else sum(case.expect[g] or 0 for g in auto)
         assert {"pass": total == full, "zero": total == 0, "partial": total is not None and 0 < total < full,
-                "manual": case.expect is not None and None in case.expect.values(), "error": case.expect is None,
-                "flagged": case.earned != case.expect}[outcome], student
+                "manual": case.expect is not None and None in case.expect.values(),
+                "error": case.expect is None}[outcome], student
 
 
-def test_report_flags_every_score_that_was_not_earned(run):
-    """The instructor report re-scores each form answer from the recorded literal, without running it."""
+def test_the_report_re_scores_every_item_alike_and_flags_a_score_changed_in_the_gradebook(run):
+    """The report re-scores each item from the submitted file with the grader's own function: it agrees
+    with every score autograde gave, and flags exactly one that something changed afterwards."""
+    from nbgrader.api import Gradebook
+
     from newslit.classroom import Course
     from newslit.report import responses
 
-    forms = {t.grade_id for t in run.a.tests if t.var in run.a.forms}
+    auto = {t.grade_id for t in run.a.tests}
     rows = responses(Course(run.course), run.a.name)
-    rows = rows[rows["grade_id"].isin(forms) & rows["score"].notna()]
-    assert len(rows) > 0
+    rows = rows[rows["grade_id"].isin(auto) & rows["score"].notna()]
+    assert len(rows) > 0 and rows["agrees"].all()
     for row in rows.itertuples():
-        case = run.cases[row.student_id]
-        earned = case.earned[row.grade_id]
-        if row.status == "unreadable":  # recorded= is code, not a literal: nothing to compare
+        assert row.score == run.cases[row.student_id].earned[row.grade_id], (row.student_id, row.grade_id)
+    gid = run.a.tests[-1].grade_id  # a code answer in exercise 2
+    with Gradebook("sqlite:///" + str(run.course / "grading" / "gradebook.db")) as gb:
+        gb.find_grade(gid, run.a.name, run.a.name, "blank-zero").auto_score = 1.0
+        gb.db.commit()
+    rows = responses(Course(run.course), run.a.name)
+    assert [tuple(r) for r in rows.loc[rows["agrees"] == False, ["student_id", "grade_id"]].to_numpy()] == [  # noqa: E712
+        ("blank-zero", gid)]
+    with Gradebook("sqlite:///" + str(run.course / "grading" / "gradebook.db")) as gb:
+        gb.find_grade(gid, run.a.name, run.a.name, "blank-zero").auto_score = 0.0
+        gb.db.commit()
+
+
+def test_nothing_the_kernel_ran_shows_a_key_and_test_cells_show_only_the_verdict(run):
+    """Only ScoreItems' verdict (in each item's own cell) carries an explanation; no other output of any
+    graded notebook holds a key literal or an explanation: not the printed input history, not a hook's."""
+    every = [x for t in run.a.tests for x in (t.key["why"], json.dumps(t.key, ensure_ascii=False))]
+    items = {t.grade_id for t in run.a.tests}
+    for student in run.cases:
+        path = run.course / "grading" / "autograded" / student / run.a.name / f"{run.a.name}.ipynb"
+        if not path.exists():
             continue
-        assert row.agrees == (earned == row.score), (row.student_id, row.grade_id, row.score, earned)
-    flagged = set(rows.loc[rows["agrees"] == False, "student_id"])  # noqa: E712
-    assert flagged == {s for s in run.cases if s.endswith("-flagged")}
+        for cell in nbformat.read(path, as_version=4).cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in items:  # the student's own verdict, and nothing else
+                assert len(cell.outputs) == 1 and cell.outputs[0].output_type == "execute_result", (student, gid)
+                continue
+            printed = json.dumps(cell.get("outputs", []), ensure_ascii=False)
+            assert not [x for x in every if json.dumps(x, ensure_ascii=False)[1:-1] in printed], (student, gid)
 
 
 def test_huge_output_is_cut_to_1000_lines_in_the_graded_notebook(run):

@@ -49,11 +49,14 @@ def test_cue_matching_ignores_case_quotes_and_punctuation():
     assert check_cue("c", "up to", ["likely", "estimated"]).status == "wrong"
 
 
-def test_a_short_phrase_around_the_cue_counts_a_long_one_does_not():
-    assert check_cue("c", "later collaborated", ["collaborated"]).status == "correct"
-    assert check_cue("c", "had likely provided", ["likely"]).status == "correct"
+def test_only_the_cue_itself_counts_not_a_phrase_around_it_or_a_list_of_cues():
+    """The one cue rule (docs/robustness.md, the notebook hint, the instructor guide)."""
+    assert check_cue("c", "later collaborated", ["collaborated"]).status == "wrong"
     assert check_cue("c", "North Korea had likely provided up to", ["likely"]).status == "wrong"
     assert check_cue("c", "unlikely", ["likely"]).status == "wrong"
+    listed = check_cue("c07", "allegedly likely claimed", ["allegedly"])
+    assert listed.status == "wrong" and "only the cue" in listed.message
+    assert check_cue("c", "what they claimed was", ["claimed", "what they claimed was"]).status == "correct"
 
 
 def test_numbers_within_the_stated_tolerance_and_just_outside():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import shutil
 
@@ -9,9 +11,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from newslit import cli, personas
+from newslit import assign, cli, personas
 from newslit.answers import normalize_label
-from newslit.classroom import LEAK_MARKERS, Course, feedback_leaks, split
+from newslit.classroom import Course, feedback_leaks, split
 from newslit.grading import check
 from newslit.report import BOUND, Unreadable, forms, item_text
 
@@ -52,21 +54,26 @@ def test_recorded_answers_are_parsed_never_run(tmp_path):
     assert not marker.exists()
 
 
-def test_leaked_hidden_tests_in_feedback_are_found(tmp_path):
+def test_feedback_files_that_could_leak_the_key_are_found(tmp_path):
+    """Only each notebook's feedback page may be released, and it never shows a key literal."""
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    (tmp_path / "solutions").mkdir()
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    course = Course(tmp_path)
+    cell = next(c for c in course.grade_cells("ex1") if not c.manual)
+    literal = json.dumps(assign.key_entry(cell.spec, ROOT), ensure_ascii=False)
     folder = tmp_path / "grading" / "feedback" / "amy" / "ex1"
     folder.mkdir(parents=True)
-    (folder / "ex1.html").write_text("<pre>### BEGIN HIDDEN TESTS\n_grade(labels, 'c02', {})</pre>")
+    (folder / "ex1.html").write_text(f"<pre>{html.escape(literal)}</pre>")
+    (folder / "key.txt").write_text("written by the student's code while grading")
     (folder.parent.parent / "bob" / "ex1").mkdir(parents=True)
-    (folder.parent.parent / "bob" / "ex1" / "ex1.html").write_text("<p>c02: ✔ correct</p>")
-    leaks = feedback_leaks(Course(tmp_path), "ex1")
-    assert list(leaks) == [str(folder / "ex1.html")]
-    assert set(leaks[str(folder / "ex1.html")]) <= set(LEAK_MARKERS)
+    (folder.parent.parent / "bob" / "ex1" / "ex1.html").write_text("<p>c02: ✔ correct. Why: …</p>")
+    leaks = feedback_leaks(course, "ex1")
+    assert set(leaks) == {str(folder / "ex1.html"), str(folder / "key.txt")}
 
 
-def test_hidden_tests_match_the_key():
-    assert cli.main(["--course", str(ROOT), "keys", "--check"]) == 0
+def test_every_item_has_its_key_in_data_key_and_no_notebook_holds_one(capsys):
+    assert cli.main(["--course", str(ROOT), "keys"]) == 0
+    assert "no notebook cell holds one" in capsys.readouterr().out
 
 
 def test_answer_key_document_is_current():
@@ -83,7 +90,7 @@ def _expected(course: Course, assignment: str, student: str) -> dict:
         if cell.manual:
             out[cell.grade_id] = (None if persona.written is not None else 0.0, None, None)
             continue
-        if not cell.spec["answers"].isidentifier():  # answered by code: the model solution, or the stub
+        if cell.spec.get("name"):  # answered by code: the model solution, or the stub
             out[cell.grade_id] = (cell.points if persona.codes else 0.0, "correct" if persona.codes else "missing",
                                   None)
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 
@@ -201,9 +202,15 @@ def test_round_trip_scores_fixture_submissions_exactly(tmp_path):
         assert "text/html" in table.outputs[0]["data"]
 
     nbgrader(course, "generate_feedback", "ex3", "--force")
-    html = (course / "grading" / "feedback" / "partial" / "ex3" / "ex3.html").read_text(encoding="utf-8")
-    assert "Why: No US report giving" in html and "c15: ✘ wrong (0/1)" in html
-    assert "BEGIN HIDDEN TESTS" not in html and '"accept": [' not in html
+    page = (course / "grading" / "feedback" / "partial" / "ex3" / "ex3.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "Why: No US report giving" in text and "✘ wrong · 0 of 1 point" in text
+    assert "HIDDEN TESTS" not in page and '"accept": [' not in page
+    # feedback that reads well: items named in the summary, no prompts, a written answer "not graded yet"
+    page = (course / "grading" / "feedback" / "perfect" / "ex3" / "ex3.html").read_text(encoding="utf-8")
+    assert '<a href="#verdict_c06">verdict_c06</a>' in page and "Test cell" not in page
+    assert "Out[" not in page and "In&nbsp;[" not in page
+    assert "check_first</a> (written answer): not graded yet (out of 4.0)" in page
 
 
 def test_every_report_an_assessed_slip_rests_on_is_shown_in_the_notebook():

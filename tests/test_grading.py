@@ -1,19 +1,28 @@
-"""Hidden-test scoring: partial credit, feedback on stdout only, nothing a student replaced is trusted."""
+"""Scoring from the notebook file: form literals parsed (never run), code answers handed in, never raises."""
 
-import subprocess
-import sys
+import html
+
+import nbformat
 
 from newslit import grading
 
 KEY = {"kind": "label", "label": "hedged", "alternates": ["attributed"], "why": "Could marks a possibility."}
 
 
-def test_grade_returns_points_and_prints_verdict_with_why(capsys):
-    assert grading.grade({"c1": "hedged"}, "c1", KEY, 2) == 2
-    assert grading.grade({"c1": "opinion"}, "c1", KEY, 2) == 0
-    out, err = capsys.readouterr()
-    assert "c1: ✔ correct (2/2)" in out and "c1: ✘ wrong (0/2)" in out
-    assert out.count("Why: Could marks a possibility.") == 2 and err == ""
+def _nb(*sources, kinds=None):
+    nb = nbformat.v4.new_notebook()
+    for i, source in enumerate(sources):
+        kind = (kinds or {}).get(i, "code")
+        nb.cells.append({"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+                         "raw": nbformat.v4.new_raw_cell}[kind](source))
+    return nb
+
+
+def test_score_gives_points_status_and_the_answer_given():
+    right = grading.score({"c1": "hedged"}, "c1", KEY, 2)
+    wrong = grading.score({"c1": "opinion"}, "c1", KEY, 2)
+    assert (right.earned, right.status, right.answer) == (2, "correct", "'hedged'")
+    assert (wrong.earned, wrong.status) == (0, "wrong")
 
 
 class Hostile:
@@ -24,25 +33,11 @@ class Hostile:
         raise RuntimeError("boom")
 
 
-def test_hostile_answers_score_zero_without_stderr(capsys):
-    for answers in (None, [], "hedged", {"c1": Hostile()}, {"c1": ["hedged"]}):
-        assert grading.grade(answers, "c1", KEY) == 0
-    out, err = capsys.readouterr()
-    assert err == "" and "c1:" in out
-
-
-def test_grade_from_a_fresh_import_ignores_a_monkeypatched_module():
-    code = (
-        "import newslit.grading as g, newslit.answers as a\n"
-        "g.grade = lambda *x, **k: 1.0\n"
-        "a.check_label = lambda *x, **k: None\n"
-        "import sys\n"
-        "for m in [m for m in sys.modules if m.split('.')[0] == 'newslit']: del sys.modules[m]\n"
-        "from newslit.grading import grade\n"
-        "print(grade({'c1': 'opinion'}, 'c1', {'kind': 'label', 'label': 'hedged'}))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "0.0" and out.stderr == ""
+def test_hostile_or_broken_answers_score_zero_without_raising(capsys):
+    for answers in (None, [], "hedged", {"c1": Hostile()}, {"c1": ["hedged"]}, grading.Unreadable("x")):
+        assert grading.score(answers, "c1", KEY).earned == 0
+    assert grading.score({"c1": "hedged"}, "c1", {"kind": "nonsense"}).status == "invalid"
+    assert capsys.readouterr() == ("", "")
 
 
 def test_every_key_kind_is_checked():
@@ -52,7 +47,39 @@ def test_every_key_kind_is_checked():
     assert grading.check({"q": "Could"}, "q", {"kind": "cue", "accept": ["could"]}).status == "correct"
 
 
-def test_a_code_answer_is_named_by_the_students_variable_in_feedback(capsys):
-    key = {"kind": "number", "value": 21.6, "tolerance": 0.1, "unit": "t", "name": "tonnes_per_container"}
-    assert grading.grade({"e04": 21.65}, "e04", key) == 1.0
-    assert capsys.readouterr().out.startswith("tonnes_per_container (e04): ✔ correct (1/1).")
+def test_the_recorded_literal_is_parsed_never_run_and_the_last_form_cell_wins(tmp_path):
+    marker = tmp_path / "ran"
+    nb = _nb("labels = ask('q', ITEMS, recorded={'c1': 'opinion'})",
+             f"cues = ask('q2', ITEMS, recorded={{'c1': open({str(marker)!r}, 'w')}})",
+             "labels = ask('q', ITEMS, recorded={'c1': 'hedged'})")
+    found = {var: value for var, (_, value) in grading.forms(nb).items()}
+    assert found["labels"] == {"c1": "hedged"} and isinstance(found["cues"], grading.Unreadable)
+    assert not marker.exists()
+    assert grading.score(found["cues"], "c1", KEY).status == "unreadable"
+
+
+def test_a_form_cell_turned_markdown_or_raw_still_holds_its_answers():
+    for kind in ("markdown", "raw"):
+        nb = _nb("labels = ask('q', ITEMS, recorded={'c1': 'hedged'})", kinds={0: kind})
+        assert grading.answers_of(nb, {"answers": "labels", "item": "c1"}) == {"c1": "hedged"}
+
+
+def test_a_code_answer_is_read_from_its_own_cells_outputs_only():
+    spec = {"name": "meet", "item": "e10"}
+    cell = nbformat.v4.new_code_cell("hand_in(...)")
+    other = nbformat.v4.new_code_cell("x")
+    bundle = {grading.ANSWER_MIME: {"item": "e10", "answers": {"e10": "[1 to 2]"}}, "text/plain": "handed in"}
+    other.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    nb = _nb()
+    nb.cells = [other, cell]
+    assert grading.answers_of(nb, spec, cell) is None
+    cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    assert grading.answers_of(nb, spec, cell) == {"e10": "[1 to 2]"}
+
+
+def test_the_verdict_names_the_item_and_says_it_in_words():
+    page = grading.verdict_html(grading.score({"c1": "opinion"}, "c1", KEY), KEY, "the text <b>", "labels")
+    assert "the text &lt;b&gt;" in page
+    page = html.unescape(page)
+    assert "labels (c1)" in page and "✘ wrong" in page and "'opinion'" in page
+    assert "Why:</b> Could marks a possibility." in page and "<pre" not in page

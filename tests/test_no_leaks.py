@@ -1,10 +1,12 @@
-"""Nothing a student sees before grading holds an assessed answer: not the released exercises, not the
-lessons, not the installed package; the feedback shows verdicts and explanations but never the hidden tests.
+"""Nothing a student receives holds an assessed answer outside their own feedback for their own items:
+not the released exercises, not the lessons, not the student bundle or the wheel inside it, not any
+file of any feedback folder.
 
 What counts as the key (data/key/*.csv): the free-text fields (explanations and the like: columns whose
-values average 50+ characters) and, per hidden test, the key literal it passes to ``_grade``. Short
-answers such as 'attributed' are options every student sees, so they are not scanned for; instead the
-shipped public tables must have every keyed answer field blank.
+values average 50+ characters), and per autograded item the key the grader builds (its literal, its
+explanation, its hidden accepted values: ``assign.key_texts``). Short answers such as 'attributed' are
+options every student sees, so they are not scanned for; instead the shipped public tables must have
+every keyed answer field blank.
 """
 
 import ast
@@ -17,6 +19,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import adversarial as adv
 import nbformat
 import pytest
 from adversarial import load
@@ -24,7 +27,7 @@ from harness import ROOT, autograde, make_course, nbgrader, submit
 
 from newslit import assign
 
-MARKERS = (assign.BEGIN, assign.END, "HIDDEN TESTS", "_grade(")
+MARKERS = ("HIDDEN TESTS", "_grade(")
 
 
 def key_tables() -> dict[str, list[dict]]:
@@ -43,17 +46,17 @@ def key_prose() -> dict[str, str]:
     return out
 
 
-def key_literals() -> dict[str, str]:
-    """{key literal as written in the hidden test: 'notebook grade_id'} for every autograded cell."""
+def item_keys() -> dict[str, str]:
+    """{key text: 'notebook grade_id'}: each autograded item's key literal, explanation and hidden values."""
     out = {}
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            spec = cell.metadata.get("newslit")
-            if spec and "kind" in spec:
-                literal = json.dumps(assign.key_entry(spec, ROOT), ensure_ascii=False)
-                assert literal in cell.source  # the form the hidden test really has
-                out[literal] = f"{path.name} {cell.metadata['nbgrader']['grade_id']}"
+        for gid, spec in assign.items(nbformat.read(path, as_version=4)).items():
+            out.update({t: f"{path.name} {gid}" for t in assign.key_texts(assign.key_entry(spec, ROOT))})
     return out
+
+
+def key_literals() -> dict[str, str]:
+    return {t: where for t, where in item_keys().items() if t.startswith("{")}
 
 
 def strings(obj):
@@ -81,7 +84,7 @@ def leaks(text: str, forbidden: dict[str, str]) -> list[str]:
 
 
 def test_the_scan_has_something_to_find():
-    assert len(key_prose()) >= 40 and len(key_literals()) >= 50
+    assert len(key_prose()) >= 40 and len(key_literals()) == 77 and len(item_keys()) >= 140
     assert all(len(t) >= 20 for t in key_prose())
 
 
@@ -93,7 +96,7 @@ PUBLIC_NOTEBOOKS = [p for p in PUBLIC if p.suffix == ".ipynb"]
 @pytest.mark.parametrize("path", PUBLIC, ids=[str(p.relative_to(ROOT)) for p in PUBLIC])
 def test_released_exercises_and_lessons_hold_no_key(path):
     text = text_of(path.name, path.read_bytes())
-    forbidden = {**key_prose(), **key_literals(), **{m: f"marker {m!r}" for m in MARKERS}}
+    forbidden = {**key_prose(), **item_keys(), **{m: f"marker {m!r}" for m in MARKERS}}
     assert leaks(text, forbidden) == []
 
 
@@ -107,12 +110,12 @@ def test_the_student_bundle_holds_the_course_but_no_key(tmp_path, capsys):
     for path in [*PUBLIC_NOTEBOOKS]:
         assert bundle.read(f"newslit-student/{path.relative_to(ROOT).as_posix()}") == path.read_bytes()
     assert not [n for n in names if "solutions/" in n or "/key/" in n or "answer-key" in n]
-    key = {**key_prose(), **key_literals()}
-    in_notebooks = {**key, **{m: f"marker {m!r}" for m in MARKERS}}  # the package's own code names the markers
+    key = {**key_prose(), **item_keys(), **{m: f"marker {m!r}" for m in MARKERS}}
     (wheel_name,) = [n for n in names if n.endswith(".whl")]
     inner = zipfile.ZipFile(io.BytesIO(bundle.read(wheel_name)))
-    found = [(n, leaks(text_of(n, bundle.read(n)), in_notebooks)) for n in names if not n.endswith(".whl")]
+    found = [(n, leaks(text_of(n, bundle.read(n)), key)) for n in names if not n.endswith(".whl")]
     found += [(n, leaks(text_of(n, inner.read(n)), key)) for n in inner.namelist()]
+    assert len(inner.namelist()) > 10
     assert [f for f in found if f[1]] == []
     assert f"pip install {wheel_name.split('/')[-1]}" in bundle.read("newslit-student/README.md").decode()
 
@@ -140,7 +143,7 @@ def test_the_installed_package_holds_no_key(wheel):
     names = wheel.namelist()
     assert not [n for n in names if "/key/" in n or n.startswith("data/")]
     assert "newslit/data/claims.csv" in names
-    forbidden = {**key_prose(), **key_literals()}
+    forbidden = {**key_prose(), **item_keys()}
     found = {n: leaks(text_of(n, wheel.read(n)), forbidden) for n in names}
     assert {n: f for n, f in found.items() if f} == {}
 
@@ -162,21 +165,48 @@ def test_the_shipped_tables_leave_every_keyed_answer_blank(wheel):
     assert checked >= len(key_tables()["claims.csv"])
 
 
+WRITE_FILES = (  # student code that reads data/key/ (the sandbox stops that) and writes or prints it
+    "import pathlib\n"
+    f"rows = '\\n'.join(p.read_text() for p in sorted(pathlib.Path({str(ROOT / 'data' / 'key')!r}).glob('*.csv')))\n"
+    "pathlib.Path('notes.html').write_text('<pre>' + rows + '</pre>')\n"
+    "pathlib.Path('key.txt').write_text(rows)\n"
+    "print(rows)\n")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir()))
-def test_feedback_shows_explanations_but_never_the_hidden_tests(name, tmp_path):
+def test_every_feedback_file_shows_the_key_only_in_the_students_own_verdicts(name, tmp_path):
+    """After ``newslit grade``'s check, every feedback folder holds only the student's page, whose only key
+    content is the explanations of their own items (in the verdicts): not the printed input history, not
+    files or printed rows of data/key/ from student code (what the sandbox stops reading, this withholds)."""
+    from newslit.classroom import Course, withhold_leaks
+
     a = load(name)
     course = make_course(tmp_path)
     submit(course, "right", name, a.filled())
     submit(course, "blank", name, a.notebook())
+    submit(course, "history", name, adv.print_history_zero(a).submission)
+    submit(course, "hook", name, adv.key_hook_zero(a).submission)
+    submit(course, "reader", name, a.insert_before_tests(a.notebook(), WRITE_FILES))
     autograde(course, name)
     nbgrader(course, "generate_feedback", name, "--force")
-    pages = sorted((course / "grading" / "feedback").glob(f"*/{name}/*.html"))
-    assert len(pages) == 2
-    for page in pages:
+    feedback = course / "grading" / "feedback"
+    assert (feedback / "reader" / name / "key.txt").is_file()  # nbgrader copies what student code wrote
+    withheld = withhold_leaks(Course(course), name)
+    assert {Path(p).relative_to(feedback).as_posix() for p in withheld} == {
+        f"reader/{name}/notes.html", f"reader/{name}/key.txt", f"reader/{name}/{name}.html"}
+    files = sorted(p for p in feedback.rglob("*") if p.is_file())
+    assert [p.relative_to(feedback).as_posix() for p in files] == [
+        f"{s}/{name}/{name}.html" for s in ("blank", "history", "hook", "right")]
+    own = sorted((t for t, where in item_keys().items() if where.startswith(f"{name}.ipynb ") and not t.startswith("{")),
+                 key=len, reverse=True)
+    for page in files:
         text = text_of(page.name, page.read_bytes())
         assert "Why:" in text  # the verdict and explanation are the point of the feedback
         assert leaks(text, {**key_literals(), **{m: f"marker {m!r}" for m in MARKERS}}) == [], page
+        for t in own:  # the student's own items' explanations: in their verdicts, as they should be
+            text = text.replace(t, "")
+        assert leaks(text, key_prose()) == [], page
 
 
 def student_side_modules() -> list[Path]:

@@ -1,4 +1,5 @@
-"""The course's autograde steps: the schema-once cell check gives nbgrader's verdict on every cell."""
+"""The course's autograde steps: the schema-once cell check gives nbgrader's verdict on every cell; ScoreItems
+scores every item from the file and the instructor's notebook, whatever the kernel printed."""
 
 import copy
 from pathlib import Path
@@ -97,6 +98,8 @@ def test_autograde_runs_nbgraders_steps_with_the_schema_once_check(steps):
     if steps == "sanitize_preprocessors":
         expected.insert(expected.index("newslit.preprocessors.CheckCellMetadataOnce"),
                         "newslit.preprocessors.drop_broken_nbgrader_metadata")
+    else:  # items are scored right after the notebook ran, before nbgrader reads any score
+        expected.insert(expected.index("nbgrader.preprocessors.Execute") + 1, "newslit.preprocessors.ScoreItems")
     assert "nbgrader.preprocessors.CheckCellMetadata" in default
     assert list(_course_config().Autograde[steps]) == expected
 
@@ -108,3 +111,41 @@ def test_exporters_validate_once_after_the_last_step():
     assert NotebookExporter(config=config).optimistic_validation
     assert HTMLExporter(config=config).optimistic_validation
     assert not NotebookExporter().optimistic_validation  # nbconvert's default: after every step
+
+
+def _scored(nb):
+    from newslit.preprocessors import ScoreItems
+
+    step = ScoreItems(config=_course_config())
+    step.preprocess(nb, {"nbgrader": {"assignment": "ex1", "notebook": "ex1", "student": "s"}})
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+
+
+def test_score_items_replaces_whatever_the_kernel_printed_with_the_files_score():
+    from harness import record
+
+    nb = nbformat.read(REPO / "exercises" / "ex1" / "ex1.ipynb", as_version=4)
+    record(nb, "labels", {"c02": "opinion", "c06": "fake news"})
+    fake = nbformat.v4.new_output("execute_result", data={"text/plain": "1.0"}, execution_count=1)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = [fake]
+    cells = _scored(nb)
+    assert len(cells) == 25 and all(len(c.outputs) == 1 for c in cells.values())
+    assert cells["labels_c02"].outputs[0].data["text/plain"] == "1"
+    assert cells["labels_c06"].outputs[0].data["text/plain"] == "0"
+    assert cells["cues_c07"].outputs[0].data["text/plain"] == "0"
+    assert "✘ not answered" in cells["cues_c07"].outputs[0].data["text/html"]
+
+
+def test_score_items_takes_the_item_from_the_instructors_notebook_not_the_submitted_metadata():
+    from harness import record
+
+    nb = nbformat.read(REPO / "exercises" / "ex1" / "ex1.ipynb", as_version=4)
+    record(nb, "labels", {"c02": "opinion"})
+    for cell in nb.cells:  # every test cell now claims to score c02, which the student answered right
+        if "newslit" in cell.metadata:
+            cell.metadata["newslit"].update(item="c02", answers="labels", kind="label", table="claims")
+    cells = _scored(nb)
+    assert sum(float(c.outputs[0].data["text/plain"]) for c in cells.values()) == 1

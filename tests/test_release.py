@@ -1,8 +1,10 @@
 """nbgrader wiring: the release is reproducible, stripped of solutions and keys, and output-free."""
 
 import json
+import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from harness import ROOT, make_course, nbgrader
 
@@ -48,8 +50,15 @@ def test_nbgrader_notebooks_are_committed_without_outputs(path):
     assert "widgets" not in nb["metadata"]
 
 
-def test_hidden_tests_match_the_key_files():
-    assert assign.sync(ROOT, check=True) == []
+def test_no_cell_of_solutions_holds_a_key_and_a_planted_one_is_found(tmp_path):
+    assert assign.leaked(ROOT) == []
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    path = tmp_path / "solutions" / "ex1" / "ex1.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    spec = next(c.metadata["newslit"] for c in nb.cells if "newslit" in c.metadata)
+    nb.cells[-1].source += "\n# " + assign.key_entry(spec, ROOT)["why"]
+    nbformat.write(nb, path)
+    assert assign.leaked(tmp_path) == ["solutions/ex1/ex1.ipynb:submit_check"]
 
 
 def test_every_grade_cell_has_a_unique_id_and_keyed_tests_have_points():

@@ -4,7 +4,8 @@ Plain functions, no widgets and no notebooks. What counts as the same answer:
 - labels: case, surrounding/inner whitespace, Unicode compatibility forms (NFKC) and curly vs
   straight quotes are ignored; "fact" is accepted for "stated as fact";
 - cue words: the same normalisation, plus surrounding quotes and punctuation are dropped; the
-  cue alone or a short phrase containing it (at most two extra words) counts.
+  answer must be the cue word or phrase itself (one of the key's accepted cues): extra words, or a
+  list of several cue words, do not earn the point.
 Anything else (a number, a list, None, an unknown word) is not a label and is reported as such.
 """
 
@@ -15,8 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# The label vocabulary lives here, not in newslit.data (which re-exports it): every hidden test
-# re-imports newslit.grading and so this module, and neither needs pandas or the table schemas.
+# The label vocabulary lives here, not in newslit.data (which re-exports it): the student's kernel and
+# nbgrader's scoring step import this module, and neither needs pandas or the table schemas.
 LABELS = ("stated as fact", "attributed", "hedged", "denied", "opinion")
 
 LABEL_ALIASES = {"fact": "stated as fact", "stated fact": "stated as fact", "statedasfact": "stated as fact"}
@@ -90,13 +91,9 @@ def check_cue(item: str, answer, accepted) -> Check:
     if given in cues:
         return Check(item, "correct", f"'{given}' is the cue")
     inside = [cue for cue in cues if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", given)]
-    # a short phrase around the cue also counts: at most two extra words
-    for cue in inside:
-        if len(given.split()) <= len(cue.split()) + 2:
-            return Check(item, "correct", f"'{given}' contains the cue '{cue}'")
-    if inside:
-        return Check(item, "wrong", f"'{given}' contains the cue but is too long: type just the cue word(s), "
-                                    "with at most two words around them")
+    if inside:  # the rule: the cue word or phrase alone; extra words or a list of cues earn nothing
+        return Check(item, "wrong", f"'{given}' contains the cue '{inside[0]}' but also other words: "
+                                    "give only the cue word or phrase")
     return Check(item, "wrong", f"'{given}' is not the cue word here")
 
 

@@ -1,31 +1,21 @@
-"""Instructor side: write the answer keys from data/key/ into the hidden tests of solutions/.
+"""Instructor side: the answer key of each autograded item, built from data/key/ when grading.
 
-Each autograded test cell in a solutions notebook carries metadata
-``{"newslit": {"table": "claims", "item": "c02", "kind": "label", "answers": "labels"}}`` (plus
-``"name"``, the student's variable, for a code answer).
-``sync`` rewrites the cell's ``### BEGIN/END HIDDEN TESTS`` block from the key, so every key
-literal in a notebook is traceable to one row of data/key/ (and ``sync(check=True)`` proves it).
+Each autograded test cell of a solutions notebook carries metadata
+``{"newslit": {"table": "claims", "item": "c02", "kind": "label", "answers": "labels"}}`` (a code
+answer has ``"name"``, the student's variable, instead of ``"answers"``). ``items`` reads that table
+from the instructor's notebook, ``key_entry`` builds an item's key from its row in data/key/ (the
+key's one home): no notebook holds a key, and ``leaked`` proves it.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import nbformat
 
-from newslit import data, estimates, sources
-
-BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-
-# The hidden test drops every newslit module and imports it afresh, so nothing a student's
-# cell replaced (functions, module attributes) is used to score.
-PROLOGUE = (
-    "import sys as _sys\n"
-    "for _m in [m for m in _sys.modules if m.split('.')[0] == 'newslit']:\n"
-    "    del _sys.modules[_m]\n"
-    "from newslit.grading import grade as _grade\n"
-)
+from newslit import data
 
 
 def _split(cell: str) -> list[str]:
@@ -41,53 +31,84 @@ def _cue_key(row) -> dict:
             "why": f"The cue is '{row['cue']}'. {row['explanation']}"}
 
 
-# kind in the cell metadata -> builds the key dict from the item's (keyed) row
-KEY_BUILDERS = {"label": _label_key, "cue": _cue_key}
-# Exercise 2 (estimates): the builders live beside the interval and unit logic they use.
-KEY_BUILDERS.update(estimates.KEY_BUILDERS)
-# Exercise 3 (lateral reading): verdicts, key evidence and slips.
-KEY_BUILDERS.update(sources.KEY_BUILDERS)
+_PLAIN = {"label": _label_key, "cue": _cue_key}
+
+
+def _builder(kind: str):
+    """(builds the key dict from the item's keyed row, whether it needs a pandas row) for a metadata kind.
+
+    Exercise 2's builders live beside the interval and unit logic they use (pandas), exercise 3's
+    beside the sources; each is imported only when asked for, so scoring exercise 1 loads neither.
+    """
+    if kind in _PLAIN:
+        return _PLAIN[kind], False
+    from newslit import sources
+
+    if kind in sources.KEY_BUILDERS:
+        return sources.KEY_BUILDERS[kind], False
+    from newslit import estimates
+
+    return estimates.KEY_BUILDERS[kind], True
 
 
 def key_entry(spec: dict, root=None) -> dict:
-    """The key dict for one item, from the table named in the cell's metadata."""
-    row = data.load(spec["table"], root=root, with_key=True).loc[spec["item"]]
-    key = KEY_BUILDERS[spec["kind"]](row)
+    """The key dict for one item, from the table named in the cell's metadata (data/key/ under ``root``)."""
+    build, frame = _builder(spec["kind"])
+    if frame:
+        row = data.load(spec["table"], root=root, with_key=True).loc[spec["item"]]
+    else:
+        row = data.records(spec["table"], root=root, with_key=True)[spec["item"]]
+    key = build(row)
     if spec.get("name"):  # a code answer: the feedback names the student's variable
         key["name"] = spec["name"]
     return key
 
 
-def hidden_block(spec: dict, key: dict, points: float) -> str:
-    literal = json.dumps(key, ensure_ascii=False)
-    return (f"{BEGIN}\n{PROLOGUE}"
-            f"_grade({spec['answers']}, {spec['item']!r}, {literal}, {points:g})\n{END}")
+@cache
+def _keys(root: str, spec: str) -> str:
+    return json.dumps(key_entry(json.loads(spec), root or None))
 
 
-def _with_block(source: str, block: str) -> str:
-    if BEGIN in source:
-        head = source[: source.index(BEGIN)]
-        tail = source[source.index(END) + len(END):]
-        return head + block + tail
-    return source.rstrip("\n") + "\n" + block
+def cached_key(spec: dict, root=None) -> dict:
+    """``key_entry``, built once per process and item (a fresh copy each call)."""
+    return json.loads(_keys(str(root or ""), json.dumps(spec, sort_keys=True)))
 
 
-def sync(root: str | Path, check: bool = False) -> list[str]:
-    """Rewrite (or with ``check`` only compare) every keyed hidden test; returns the cells out of date."""
+def items(nb) -> dict[str, dict]:
+    """{grade_id: newslit metadata} of every autograded item of an instructor's notebook."""
+    out = {}
+    for cell in nb.cells:
+        spec = cell.metadata.get("newslit")
+        meta = cell.metadata.get("nbgrader", {})
+        if spec and "kind" in spec and meta.get("grade"):
+            out[meta["grade_id"]] = dict(spec)
+    return out
+
+
+def key_texts(key: dict) -> list[str]:
+    """The parts of a key no student may see before grading: its explanation, its exact literal, and the
+    accepted answers of a choice with no options shown (such as an interval's notation).
+
+    Short values (labels, options, cue words from the article, small numbers) are on every student's
+    page anyway, so they are not looked for.
+    """
+    texts = [key["why"]] if key.get("why") else []
+    texts.append(json.dumps(key, ensure_ascii=False))
+    if key.get("kind") == "choice" and not key.get("options"):
+        texts += [a for a in key["accept"] if len(a) >= 8]
+    return texts
+
+
+def leaked(root: str | Path) -> list[str]:
+    """Cells of solutions/ that hold an answer key (a key literal, an explanation, or an old hidden-test block)."""
     root = Path(root)
-    stale = []
+    key_root = root if (root / "data" / "key").is_dir() else None  # a copied course: the repository's keys
+    found = []
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        changed = False
+        texts = [t for spec in items(nb).values() for t in key_texts(key_entry(spec, key_root))]
         for cell in nb.cells:
-            spec = cell.metadata.get("newslit")
-            if not spec or "kind" not in spec:
-                continue
-            points = cell.metadata["nbgrader"]["points"]
-            new = _with_block(cell.source, hidden_block(spec, key_entry(spec, root), points))
-            if new != cell.source:
-                stale.append(f"{path.relative_to(root)}:{cell.metadata['nbgrader']['grade_id']}")
-                cell.source, changed = new, True
-        if changed and not check:
-            nbformat.write(nb, path)
-    return stale
+            if "HIDDEN TESTS" in cell.source or any(t in cell.source for t in texts):
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {nb.cells.index(cell)}")
+                found.append(f"{path.relative_to(root)}:{gid}")
+    return found

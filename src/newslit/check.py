@@ -61,7 +61,7 @@ def check_answer(answers, item: str, kind: str = "label", qid: str | None = None
         return
     note = ""
     if kind == "cue" and len(normalize_cue(answers[item]).split()) > 2:
-        note = " Remember: only the cue word(s) count, with at most two words around them."
+        note = " Remember: give only the cue word or phrase; extra words or several cues earn nothing."
     print(f"{item}: answered ({answers[item]!r}). Correctness is shown in your graded feedback.{note}")
 
 

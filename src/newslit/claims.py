@@ -1,7 +1,7 @@
 """The article's claims: showing them in context and asking about them.
 
 Uses only the public claims table, so worked and practice items carry their answers and
-explanations while assessed items carry none (their key lives in the hidden tests).
+explanations while assessed items carry none (their key lives in data/key/).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def label_items(claim_ids) -> list[Item]:
 
 def cue_items(claim_ids) -> list[Item]:
     """One text box per claim: which word or phrase signals the label?"""
-    return [Item(cid, in_context(cid) + "<div>Type the cue word(s) exactly as they appear in the sentence.</div>",
-                 "text", placeholder="cue word(s)") for cid in claim_ids]
+    return [Item(cid, in_context(cid) + "<div>Type the cue word or phrase exactly as it appears in the "
+                 "sentence, and nothing else.</div>", "text", placeholder="cue word or phrase") for cid in claim_ids]
 
 
 def _public_answer(claim_id: str) -> dict:

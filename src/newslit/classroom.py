@@ -12,8 +12,9 @@ once in a single process (a kernel port race between parallel kernels is the usu
 
 from __future__ import annotations
 
-import ast
 import glob
+import html
+import json
 import os
 import re
 import subprocess
@@ -27,9 +28,6 @@ from pathlib import Path
 import nbformat
 
 from newslit import assign, data
-
-# Text that must never reach a student's feedback: hidden-test markers and the grading call.
-LEAK_MARKERS = (assign.BEGIN, assign.END, "HIDDEN TESTS", "_grade(")
 
 
 class CourseError(RuntimeError):
@@ -115,23 +113,9 @@ class Course:
         return cells
 
     def key(self, cell: GradeCell) -> dict:
-        """The key of an autograded item: from data/key (the repository), else the hidden test that graded it."""
+        """The key of an autograded item, from data/key/ (this course's, else the repository's)."""
         root = self.root if (self.root / "data" / "key").is_dir() else None
-        try:
-            return assign.key_entry(cell.spec, root=root)
-        except data.DataError:
-            return hidden_key(cell.source)
-
-
-def hidden_key(source: str) -> dict:
-    """The key literal of a hidden test's ``_grade(answers, item, {...}, points)`` call (parsed, never run)."""
-    if assign.BEGIN not in source:
-        raise CourseError("test cell has no hidden tests: run `newslit keys`")
-    block = source[source.index(assign.BEGIN):source.index(assign.END)]
-    for node in ast.walk(ast.parse(block)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_grade" and len(node.args) >= 3:
-            return ast.literal_eval(node.args[2])
-    raise CourseError("hidden test has no _grade(...) call")
+        return assign.key_entry(cell.spec, root=root)
 
 
 def repo_root() -> Path:
@@ -335,20 +319,53 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
     return True
 
 
+def key_texts(course: Course, assignment: str) -> list[str]:
+    """What of the key may reach a student only inside their own verdicts: every item's explanation, key
+    literal and hidden accepted values (``assign.key_texts``), and every row of data/key/*.csv."""
+    texts = [t for c in course.grade_cells(assignment) if not c.manual for t in assign.key_texts(course.key(c))]
+    root = course.root if (course.root / "data" / "key").is_dir() else None
+    for path in sorted(data.key_dir(root).glob("*.csv")):
+        texts += [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if len(line) >= 20]
+    return texts
+
+
 def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
-    """Feedback files that show hidden tests or the grading call: {path: markers found}."""
+    """Feedback files a student must not receive: {path: why}.
+
+    Only nbgrader's HTML page of each of the assignment's notebooks may be released (a file the
+    student's code wrote into its autograded folder is copied into the feedback folder by nbgrader).
+    A page may show the key only in the verdicts ScoreItems wrote into the item cells (the student's
+    own items): any other output of the graded notebook that shows a key literal, an explanation or a
+    row of data/key/ (student code that read it) withholds the page, and so does a key literal on it.
+    """
+    notebooks = {f"{p.stem}.html": p.stem for p in course.notebooks(assignment)}
+    items = {c.grade_id for c in course.grade_cells(assignment) if not c.manual}
+    texts = key_texts(course, assignment)
+    literals = [t for t in texts if t.startswith("{")]
     leaks = {}
-    pattern = os.path.join(glob.escape(str(course.folder("feedback"))), "*", glob.escape(assignment), "*.html")
-    for path in sorted(glob.glob(pattern)):
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        found = [m for m in LEAK_MARKERS if m in text]
-        if found:
-            leaks[path] = found
+    for folder in sorted(course.folder("feedback").glob(f"*/{glob.escape(assignment)}")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if path.parent != folder or path.name not in notebooks:
+                leaks[str(path)] = ["not a feedback page of this assignment"]
+                continue
+            page = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+            graded = course.folder("autograded", assignment, folder.parent.name) / f"{notebooks[path.name]}.ipynb"
+            outputs = ""
+            if graded.is_file():
+                nb = nbformat.read(graded, as_version=4)
+                outputs = json.dumps([c.get("outputs", []) for c in nb.cells
+                                      if c.metadata.get("nbgrader", {}).get("grade_id") not in items],
+                                     ensure_ascii=False)
+            found = (["a key literal"] if any(t in page for t in literals) else []) + (
+                ["key content in an output the student's code printed"]
+                if any(json.dumps(t, ensure_ascii=False)[1:-1] in outputs for t in texts) else [])
+            if found:
+                leaks[str(path)] = found
     return leaks
 
 
 def withhold_leaks(course: Course, assignment: str) -> list[str]:
-    """Delete feedback files that show hidden tests (they must never be released); returns their paths."""
+    """Delete feedback files a student must not receive (see ``feedback_leaks``); returns their paths."""
     leaks = list(feedback_leaks(course, assignment))
     for path in leaks:
         Path(path).unlink()

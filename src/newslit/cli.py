@@ -4,7 +4,7 @@
     newslit feedback           regenerate feedback (after manual grading in formgrader) and check it
     newslit export             totals CSV (nbgrader), per-item CSV, item analysis CSVs and HTML page
     newslit demo               a sample class from student personas, graded end to end
-    newslit keys [--check]     write (or check) the hidden tests in solutions/ from data/key/
+    newslit keys               check: every item's key builds from data/key/, no notebook holds one
     newslit guide [--check]    write (or check) docs/answer-key.md from data/key/ and solutions/
     newslit bundle             the zip to hand to students: wheel, lessons, released exercises (no key)
 """
@@ -59,10 +59,10 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
     if (course.root / "data" / "key").is_dir():
         from newslit import assign
 
-        stale = assign.sync(course.root, check=True)
-        if stale:
-            print(f"warning: hidden tests differ from data/key in {', '.join(stale)}: run `newslit keys`",
-                  file=sys.stderr)
+        leaked = assign.leaked(course.root)
+        if leaked:
+            print(f"warning: these cells of solutions/ hold an answer key: {', '.join(leaked)}; remove it "
+                  "(the grader reads data/key/)", file=sys.stderr)
     for a in assignments:
         chosen = course.submitted(a, students)
         if not chosen:
@@ -83,8 +83,8 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
                 status = max(status, 1)
             if leaks:
                 status = 2
-                print(f"ERROR: {len(leaks)} feedback file(s) showed hidden tests and were deleted; add "
-                      "nbgrader.preprocessors.ClearHiddenTests to c.GenerateFeedback.preprocessors", file=sys.stderr)
+                print(f"ERROR: {len(leaks)} feedback file(s) were not feedback pages or showed an answer key, "
+                      "and were deleted: " + ", ".join(leaks[:5]), file=sys.stderr)
             line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed})
         line["manual grading"] = classroom.manual_pending(course, a)
         rows.append(line)
@@ -114,8 +114,8 @@ def print_summary(rows, paths, course, stream):
               + (f" ({', '.join(manual[:8])}{', ...' if len(manual) > 8 else ''})" if manual else "")
               + f"; autograde {r['autograde s']} s", file=stream)
         if "feedback" in r:
-            print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, hidden tests checked "
-                  "absent" + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""),
+            print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, checked: no key, no "
+                  "other file" + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""),
                   file=stream)
     print(f"  totals (nbgrader export): {paths['totals']}", file=stream)
     for a, p in paths.items():
@@ -143,7 +143,7 @@ def cmd_feedback(args) -> int:
         leaks = classroom.withhold_leaks(course, a)
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
-              + (f"; {len(leaks)} showed hidden tests and were DELETED" if leaks else "; no hidden tests shown"))
+              + (f"; {len(leaks)} could leak the key and were DELETED" if leaks else "; no key shown"))
         status = 2 if leaks else (1 if fb.failed else status)
     return status
 
@@ -190,12 +190,10 @@ def cmd_keys(args) -> int:
     from newslit import assign
 
     root = Path(args.course).resolve()
-    stale = assign.sync(root, check=args.check)
-    if args.check:
-        print("hidden tests match data/key" if not stale else "out of date (run `newslit keys`): " + ", ".join(stale))
-        return 1 if stale else 0
-    print(f"rewrote {len(stale)} hidden test(s)" + (f": {', '.join(stale)}" if stale else ""))
-    return 0
+    leaked = assign.leaked(root)
+    print("every autograded item has its key in data/key/ and no notebook cell holds one" if not leaked else
+          "these cells hold an answer key (remove it: the grader reads data/key/): " + ", ".join(leaked))
+    return 1 if leaked else 0
 
 
 def cmd_guide(args) -> int:
@@ -243,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="autograde all submissions, write feedback (no key), export CSVs and report",
                        description="Autograde every submitted student (or --student globs) with --workers nbgrader "
                        "processes, each grading a share of the students; retry failures once; generate feedback and "
-                       "check it shows no hidden tests; export totals, per-item scores and the item analysis.")
+                       "check it shows no key and holds no other file; export totals, per-item scores and the item analysis.")
     common(g)
     g.add_argument("--force", action="store_true", help="regrade submissions that were already autograded")
     g.add_argument("--no-feedback", action="store_true", help="skip feedback generation")
@@ -272,8 +270,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--quiet", action="store_true", help="no progress line")
     d.set_defaults(func=cmd_demo)
 
-    k = sub.add_parser("keys", help="write the hidden tests in solutions/ from data/key/ (--check: only compare)")
-    k.add_argument("--check", action="store_true", help="exit 1 if any hidden test is out of date")
+    k = sub.add_parser("keys", help="check that every autograded item's key builds from data/key/ and that no "
+                       "cell of solutions/ holds a key (exit 1 if one does)")
     k.set_defaults(func=cmd_keys)
 
     a = sub.add_parser("guide", help="write docs/answer-key.md from data/key/ and solutions/ (instructor only)")

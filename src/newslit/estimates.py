@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import math
 import warnings
 from decimal import Decimal
@@ -371,7 +372,7 @@ def with_answers(df: pd.DataFrame, column: str, answers: dict | None) -> pd.Data
     return out
 
 
-# ---- code answers: read a student's variable for grading (hidden tests) or a completeness check ----
+# ---- code answers: read a student's variable to hand in for grading (hand_in) or a completeness check ----
 # Only exact pandas/builtin/numpy types are read, by ``type(x) is`` checks, so no method a student's code
 # defined runs while an answer is graded; the result is plain data (float, str, list of str), as
 # ``newslit.grading`` requires. Anything else becomes a short message that the checks reject.
@@ -458,10 +459,28 @@ def code_answer(namespace: dict, name: str, item: str, shape: str) -> dict:
         return {item: "unreadable"}
 
 
+def hand_in(namespace: dict, name: str, item: str, shape: str) -> None:
+    """Display the code answer ``name`` as plain data for the grader (``grading.ANSWER_MIME``). Never raises.
+
+    Called by the locked test cell: the grader reads the value from that cell's own outputs and
+    scores it outside the kernel.
+    """
+    from IPython.display import display
+
+    from newslit.grading import ANSWER_MIME
+
+    try:
+        answers = json.loads(json.dumps(code_answer(namespace, name, item, shape), default=str))
+    except Exception:
+        answers = {item: "unreadable"}
+    display({ANSWER_MIME: {"item": item, "answers": answers}, "text/plain": f"{name}: handed in for grading."},
+            raw=True)
+
+
 def describe(namespace: dict, name: str, shape: str, item: str = "") -> None:
     """Print whether the code answer ``name`` is defined and has the expected shape (not whether it is right).
 
-    Never raises, whatever the variable holds (the grade comes from the hidden test, not from this).
+    Never raises, whatever the variable holds (the grade comes from the grader, not from this).
     """
     try:
         print(_description(code_answer(namespace, name, item, shape), name, shape, item))
@@ -485,7 +504,7 @@ def _description(got: dict, name: str, shape: str, item: str) -> str:
     return f"{name}: answered ({value}). Whether it is right is shown in your graded feedback."
 
 
-# ---- answer keys for the hidden tests (registered in newslit.assign.KEY_BUILDERS) ----
+# ---- answer keys, built from data/key/ when grading (used by newslit.assign) ----
 
 def _keyed() -> pd.DataFrame:
     return data.load("estimates", with_key=True)

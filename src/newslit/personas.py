@@ -147,7 +147,7 @@ def tasks(course: Course, assignment: str, root=None) -> dict[str, list[tuple[Gr
     """Every autograded item of an assignment, grouped by the form variable that holds its answer."""
     out: dict[str, list[GradeCell]] = {}
     for cell in course.grade_cells(assignment):
-        if not cell.manual and cell.spec["answers"].isidentifier():
+        if not cell.manual and cell.spec.get("answers"):  # a form item (a code answer has "name" instead)
             out.setdefault(cell.spec["answers"], []).append(cell)
     result = {}
     for var, cells in out.items():
@@ -217,12 +217,15 @@ def student_persona(student: str) -> Persona:
 
 
 def copy_course(src: Path, dest: Path) -> Course:
-    """A fresh course folder: the repository's nbgrader_config.py, solutions/ and exercises/."""
+    """A fresh course folder: the repository's nbgrader_config.py, solutions/, exercises/ and feedback
+    template; its grader reads the answer keys from the repository's data/key/."""
     import shutil
 
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(src / "nbgrader_config.py", dest)
-    for folder in ("solutions", "exercises"):
+    with open(dest / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(f"\nc.ScoreItems.key_root = {str(src)!r}  # the keys stay in the repository\n")
+    for folder in ("solutions", "exercises", "templates"):
         shutil.copytree(src / folder, dest / folder, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return Course(dest)

@@ -1,17 +1,16 @@
 """What the instructor reads after grading: per-item scores, item analysis, misconceptions, answer key.
 
-Scores come from nbgrader's gradebook (the authority). What each student *chose* is read from the
-autograded notebooks: every form cell ``var = ask(..., recorded={...})`` holds the answers as a
-Python literal, which is parsed with ``ast.literal_eval`` and never executed. Each item is found
-through its test cell's metadata ``{"newslit": {"table", "item", "kind", "answers"}}``, so new
-exercises and new answer kinds plug in without changes here. An item whose answer is computed by the
-student's own code (metadata ``answers`` is an expression, not a form variable) has no literal to
-read: its status comes from the verdict its hidden test printed in the autograded notebook.
+Scores come from nbgrader's gradebook (the authority). Each autograded item is re-scored here by
+the same function as autograde's ScoreItems step (``newslit.grading``), from the SUBMITTED notebook:
+every form cell ``var = ask(..., recorded={...})`` holds the answers as a Python literal, parsed with
+``ast.literal_eval`` and never executed. A code answer (exercise 2) has no literal: it is re-scored
+from the value the step recorded in the autograded copy (the value the locked test cell handed
+in). ``agrees`` is False wherever the gradebook's score differs from this re-score. Items are found
+through their test cell's metadata ``{"newslit": {"table", "item", "kind", "answers" or "name"}}``.
 """
 
 from __future__ import annotations
 
-import ast
 import base64
 import html
 import io
@@ -21,50 +20,18 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from newslit import data
+from newslit import data, grading
 from newslit.answers import AnswerError, normalize_cue, normalize_label, normalize_text, parse_number
 from newslit.classroom import Course, GradeCell, autograded
 from newslit.data import LABELS
-from newslit.grading import _SYMBOL, check
+from newslit.grading import Unreadable, forms
+
+__all__ = ["Unreadable", "forms"]  # re-exported: the answers a notebook recorded, parsed (newslit.grading)
 
 BOUND = re.compile(r"\b(up to|at least|about|over|nearly|almost|more than|as many as|around|roughly)\b", re.I)
 # A bound confused with its opposite (bound names of exercise 2 and the article's wording).
 SWAP = {"upper": "lower", "lower": "upper", "up to": "at least", "at least": "up to"}
 STATUSES = ("correct", "accepted", "wrong", "missing", "invalid", "unreadable")
-
-
-class Unreadable(str):
-    """A form cell whose ``recorded=`` value is not a plain literal (why, as text)."""
-
-
-def forms(nb) -> dict[str, tuple]:
-    """{variable: (cell, recorded)} for every form cell ``variable = ask(..., recorded=...)``.
-
-    ``recorded`` is the literal's value (a dict or None) or an ``Unreadable`` reason. Never executes.
-    """
-    out = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "recorded" not in cell.source:
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError as err:
-            name = cell.source.split("=", 1)[0].strip()
-            if name.isidentifier():
-                out[name] = (cell, Unreadable(f"syntax error: {err.msg}"))
-            continue
-        for node in tree.body:
-            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                    and isinstance(node.value, ast.Call)):
-                kw = next((k for k in node.value.keywords if k.arg == "recorded"), None)
-                if kw is None:
-                    continue
-                try:
-                    value = ast.literal_eval(kw.value)
-                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                    value = Unreadable("recorded= is not a plain literal")
-                out[node.targets[0].id] = (cell, value)
-    return out
 
 
 def show_answer(kind: str, value, options=()) -> str:
@@ -106,15 +73,8 @@ def show_key(key: dict) -> tuple[str, str]:
 
 
 def item_text(cell: GradeCell, root=None) -> str:
-    """The article span an item is about (its table's ``span``, else the claim's of that id), '' if none."""
-    for table in dict.fromkeys([cell.spec["table"], "claims"]):
-        try:
-            row = data.load(table, root=root).loc[cell.spec["item"]]
-        except (data.DataError, KeyError):
-            continue
-        if "span" in row:
-            return str(row["span"])
-    return ""
+    """The article span an item is about, '' if none (``grading.item_text``)."""
+    return grading.item_text(cell.spec, root)
 
 
 def options(key: dict) -> tuple:
@@ -122,14 +82,12 @@ def options(key: dict) -> tuple:
     return LABELS if key.get("kind") == "label" else tuple(key.get("options") or ())
 
 
-def printed_status(cell, item: str) -> str:
-    """The verdict a hidden test printed for ``item`` in an executed cell ('' if none)."""
-    for out in cell.get("outputs", []):
-        for line in out.get("text", "").splitlines() if out.get("output_type") == "stream" else []:
-            head = line.split(": ", 1)[0]
-            if head == item or head.endswith(f" ({item})"):  # a code answer is printed as "name (item): ..."
-                return next((status for status, symbol in _SYMBOL.items() if symbol in line), "invalid")
-    return ""
+def _read(path: Path):
+    """A notebook, or an empty one when the file is missing or unreadable (refused by autograde too)."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:
+        return nbformat.v4.new_notebook()
 
 
 def responses(course: Course, assignment: str) -> pd.DataFrame:
@@ -149,10 +107,9 @@ def responses(course: Course, assignment: str) -> pd.DataFrame:
             grades = {(nb.name, g.name): g for nb in sub.notebooks for g in nb.grades}
             recorded, executed = {}, {}
             for name in {c.notebook for c in cells}:
-                path = course.folder("autograded", assignment, student) / f"{name}.ipynb"
-                nb = nbformat.read(path, as_version=4) if path.is_file() else nbformat.v4.new_notebook()
-                recorded[name] = {var: value for var, (_, value) in forms(nb).items()}
-                executed[name] = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells}
+                recorded[name] = forms(_read(course.folder("submitted", assignment, student) / f"{name}.ipynb"))
+                auto = _read(course.folder("autograded", assignment, student) / f"{name}.ipynb")
+                executed[name] = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in auto.cells}
             for c in cells:
                 g = grades.get((c.notebook, c.grade_id))
                 pending = bool(g is not None and g.needs_manual_grade)
@@ -166,18 +123,14 @@ def responses(course: Course, assignment: str) -> pd.DataFrame:
                     best, also = show_key(key)
                     row.update(item=spec["item"], kind=spec["kind"], answer_kind=key.get("kind", ""),
                                options="|".join(options(key)), text=texts[c.grade_id], best=best, also_accepted=also)
-                    answers = recorded[c.notebook].get(spec["answers"])
-                    if not spec["answers"].isidentifier():  # the student's code computes the answer
-                        printed = executed[c.notebook].get(c.grade_id)
-                        row.update(status=printed_status(printed, spec["item"]) if printed else "", answer="(code)")
-                    elif isinstance(answers, Unreadable):
-                        row.update(status="unreadable", answer=str(answers))
-                    else:
-                        result = check(answers, spec["item"], key)
-                        given = answers.get(spec["item"]) if isinstance(answers, dict) else None
-                        row.update(status=result.status, answer=show_answer(key.get("kind"), given, options(key)))
-                        if score is not None:
-                            row["agrees"] = abs(result.credit * c.points - score) < 1e-6
+                    answers = grading.answers_of(None, spec, executed[c.notebook].get(c.grade_id), recorded[c.notebook])
+                    result = grading.score(answers, spec["item"], key, c.points)
+                    given = answers.get(spec["item"]) if type(answers) is dict else None
+                    shown = str(answers) if isinstance(answers, Unreadable) else show_answer(
+                        key.get("kind"), given, options(key))
+                    row.update(status=result.status, answer=f"(code) {shown}" if spec.get("name") else shown)
+                    if score is not None:
+                        row["agrees"] = abs(result.earned - score) < 1e-6
                 rows.append(row)
     return pd.DataFrame(rows, columns=["student_id", "assignment", "notebook", "grade_id", "item", "kind",
                                        "answer_kind", "options", "text", "points", "score", "manual_pending",
@@ -381,14 +334,15 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
              f"{len(pending)} submission(s) wait for manual grading"
              + (f": {html.escape(', '.join(pending))}" if pending else "") + ".</p>",
              "<p class='note'>Scores come from the nbgrader gradebook; the answers students chose are read from the "
-             "<code>recorded={...}</code> literal of each form cell in the autograded notebooks (parsed, not run). "
-             "Items answered by the student's own code are judged by the verdict their hidden test printed. "
+             "<code>recorded={...}</code> literal of each form cell in the submitted notebooks (parsed, not run) and "
+             "re-scored with the grader's own function; items answered by the student's own code are re-scored "
+             "from the value their locked test cell handed in. "
              "'Accepted' means an alternative reading that earns full credit. Discrimination is the correlation "
              "between an item and the rest of the autograded score (blank when every student scored the same).</p>"]
     if disagree:
         parts.append(f"<p class='warn'>{disagree} answer(s) scored differently from what their recorded literal "
                      "implies (a student changed the answer variable in code, or the key changed after grading: "
-                     "run <code>newslit keys --check</code>).</p>")
+                     "regrade).</p>")
     figs = _figures(items, confs, wide)
     parts += ["<h2>Items</h2>", figs.get("items", "")]
     if len(items):
@@ -444,7 +398,7 @@ def _md(text) -> str:
 def answer_key(course: Course) -> str:
     """docs/answer-key.md: every assessed item's key and rationale, generated from data/key and solutions/."""
     lines = ["# Answer key (instructor only)", "",
-             "> **Do not publish.** Generated by `newslit guide` from `data/key/` and the hidden tests in "
+             "> **Do not publish.** Generated by `newslit guide` from `data/key/` and the items of "
              "`solutions/`; edit those and regenerate, never this file. It is not part of the installed package.", ""]
     for assignment in course.assignments():
         cells = course.grade_cells(assignment)
@@ -453,7 +407,7 @@ def answer_key(course: Course) -> str:
         lines += [f"## {assignment} ({_points(sum(c.points for c in cells))})", ""]
         forms_ = {}
         for c in cells:
-            var = "written" if c.manual else c.spec["answers"] if c.spec["answers"].isidentifier() else f"code {c.grade_id}"
+            var = "written" if c.manual else c.spec.get("answers") or f"code {c.grade_id}"
             forms_.setdefault(var, []).append(c)
         for var, group in forms_.items():
             if var == "written":

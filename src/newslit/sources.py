@@ -2,7 +2,7 @@
 
 Reads the public tables only (sources, verdicts, slips, claims), so worked and practice items
 carry their answers and explanations while assessed items carry none: their key is in data/key/
-and reaches the hidden tests through ``newslit.assign`` (the ``KEY_BUILDERS`` below).
+and reaches the grader through ``newslit.assign`` (the ``KEY_BUILDERS`` below).
 
 A verdict says what outside reports establish about a claim: ``confirmed``, ``contradicted`` or
 ``unverified``. Only reports the research team read (evidence READ or CALC) can decide one;
@@ -206,7 +206,7 @@ def worked_slip(slip_id: str) -> str:
         ("How sure", s["confidence"]), ("Evidence", evidence)])
 
 
-# --- keys for the hidden tests (registered in newslit.assign.KEY_BUILDERS) ---------------------
+# --- answer keys, built from data/key/ when grading (used by newslit.assign) -------------------
 
 def verdict_key(row) -> dict:
     return {"kind": "choice", "accept": [row["verdict"], *split_ids(row["accept"])], "options": list(VERDICTS),
