@@ -36,6 +36,11 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# While grading, each student's kernel runs in a bubblewrap sandbox (newslit/sandbox.py): no key, no
+# gradebook, no network, nothing it writes is kept, limited memory/CPU/processes (docs/robustness.md).
+# It is nbgrader's Execute step (newslit.sandbox.SandboxedExecute, first in autograde_preprocessors below).
+# Where bwrap cannot run, grading warns once and runs unprotected. To turn it off on purpose:
+# c.SandboxedKernelManager.sandbox = False
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
 # Stop each student's kernel at once when its notebook is done (the outputs are already collected):
@@ -57,7 +62,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 # After running the notebook nbgrader checks the cell metadata again: the same check, compiled once.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "newslit.sandbox.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
