@@ -13,7 +13,10 @@ once in a single process (a kernel port race between parallel kernels is the usu
 from __future__ import annotations
 
 import ast
+import csv
 import glob
+import html
+import json
 import os
 import re
 import subprocess
@@ -335,20 +338,127 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
     return True
 
 
+MIN_CHUNK = 30  # key prose is searched for sentence by sentence; shorter pieces are too common to mean a leak
+
+
+def _normal(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+def _chunks(text: str) -> set[str]:
+    """The sentences of a piece of key prose (and the whole of it), whitespace normalised."""
+    text = _normal(text)
+    parts = {p for p in re.split(r"(?<=[.!?;:])\s+", text) if len(p) >= MIN_CHUNK}
+    return parts | ({text} if len(text) >= MIN_CHUNK else set())
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _strings(v)
+
+
+def _public(course: Course, assignment: str) -> str:
+    """Text every student has anyway: the released notebooks, the article and the public tables."""
+    texts = [cell.source for p in course.folder("release", assignment).glob("*.ipynb")
+             for cell in nbformat.read(p, as_version=4).cells]
+    texts += [p.read_text(encoding="utf-8") for p in data.data_dir().glob("*") if p.suffix in (".txt", ".csv")]
+    return _normal("\n".join(texts))
+
+
+def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
+    """What must not reach a student, each with the grade ids whose own feedback may show it:
+    the explanations and key values of the assignment's items (a key literal: nowhere), every long
+    field of every row of data/key/*.csv (other items' prose: nowhere), and the hidden-test markers.
+    Text the released notebook or the public data already show (an article quote) is not key text."""
+    owners: dict[str, set[str]] = {m: set() for m in LEAK_MARKERS}
+    for cell in course.grade_cells(assignment):
+        if cell.manual:
+            continue
+        key = course.key(cell)
+        owners.setdefault(_normal(json.dumps(key, ensure_ascii=False)), set())
+        for text in _strings(key):
+            for chunk in _chunks(text):
+                owners.setdefault(chunk, set()).add(cell.grade_id)
+    folder = course.root / "data" / "key"
+    if not folder.is_dir():
+        try:
+            folder = data.key_dir()
+        except data.DataError:
+            folder = None
+    for path in sorted(folder.glob("*.csv")) if folder else []:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                for chunk in set().union(*map(_chunks, row)):
+                    owners.setdefault(chunk, set())
+    public = _public(course, assignment)
+    return {chunk: items for chunk, items in owners.items() if chunk in LEAK_MARKERS or chunk not in public}
+
+
+def _own_feedback(course: Course, assignment: str, student: str, notebook: str) -> dict[str, list[str]]:
+    """{grade id: normalised output texts} of the grade cells in the autograded notebook a feedback file shows."""
+    path = course.folder("autograded", assignment, student) / f"{notebook}.ipynb"
+    if not path.is_file():
+        return {}
+    out = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid and cell.cell_type == "code":
+            out[gid] = [_normal(t) for o in cell.get("outputs", []) for t in _strings(
+                [o.get("text", ""), *(o.get("data", {}).get(m, "") for m in ("text/plain", "text/html", "text/markdown"))])]
+    return out
+
+
+def feedback_files(course: Course, assignment: str) -> list[Path]:
+    """Every file in every student's feedback folder of ``assignment``."""
+    base = course.folder("feedback")
+    return sorted(p for p in base.glob(f"*/{glob.escape(assignment)}/**/*") if p.is_file()) if base.is_dir() else []
+
+
+def withhold_extra_files(course: Course, assignment: str) -> list[Path]:
+    """Delete every feedback file that is not nbgrader's HTML of one of the assignment's notebooks.
+
+    nbgrader's generate_feedback copies every other file of the autograded folder (student uploads,
+    anything written there while grading) into the feedback folder; only the feedback HTML is for students."""
+    names = {f"{p.stem}.html" for p in course.notebooks(assignment)}
+    extra = [p for p in feedback_files(course, assignment)
+             if not (p.name in names and p.parent.name == assignment)]
+    for path in extra:
+        path.unlink()
+    for folder in sorted({p.parent for p in extra}, key=lambda f: -len(f.parts)):
+        if folder.name != assignment and not any(folder.iterdir()):
+            folder.rmdir()
+    return extra
+
+
 def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
-    """Feedback files that show hidden tests or the grading call: {path: markers found}."""
+    """Feedback files that show key text outside the student's own feedback for that item: {path: what}.
+
+    Every file is scanned, not only HTML. A piece of an item's explanation may appear as often as the
+    outputs of that item's own grade cell show it (the student's feedback for their own item); anything
+    else (another item's prose, a key literal, a data/key row, a hidden-test marker) is a leak."""
+    owners = key_text(course, assignment)
     leaks = {}
-    pattern = os.path.join(glob.escape(str(course.folder("feedback"))), "*", glob.escape(assignment), "*.html")
-    for path in sorted(glob.glob(pattern)):
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        found = [m for m in LEAK_MARKERS if m in text]
+    for path in feedback_files(course, assignment):
+        text = _normal(path.read_text(encoding="utf-8", errors="replace"))
+        own = _own_feedback(course, assignment, path.parent.parent.name, path.stem) if path.suffix == ".html" else {}
+        found = []
+        for chunk, items in owners.items():
+            shown = text.count(chunk)
+            if shown and shown > sum(t.count(chunk) for gid in items for t in own.get(gid, ())):
+                found.append(chunk if len(chunk) <= 60 else chunk[:57] + "...")
         if found:
-            leaks[path] = found
+            leaks[str(path)] = found
     return leaks
 
 
 def withhold_leaks(course: Course, assignment: str) -> list[str]:
-    """Delete feedback files that show hidden tests (they must never be released); returns their paths."""
+    """Delete feedback files that show key text (they must never be released); returns their paths."""
     leaks = list(feedback_leaks(course, assignment))
     for path in leaks:
         Path(path).unlink()

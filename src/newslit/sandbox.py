@@ -13,7 +13,7 @@ Execute step, configured in nbgrader_config.py) starts every kernel with
   MPLCONFIGDIR are in tmpfs; the environment is cleared except a few harmless variables;
 - no network: it talks to nbgrader over ZeroMQ IPC sockets in a private folder;
 - address space, CPU time, file size and process count are limited (``prlimit``); a root grader
-  first drops to an unprivileged uid (``setpriv``), where the process limit holds;
+  drops to an unused uid of the kernel's own (``setpriv``), where the process limit holds;
 - its whole process tree dies with it (``--unshare-pid``, ``--die-with-parent``).
 
 Where bwrap cannot run (macOS, Windows, no bubblewrap, user namespaces disabled) the kernel runs
@@ -106,6 +106,16 @@ class _Mounts:
         self.args += ["--bind" if rw else "--ro-bind", str(source), str(target)]
 
 
+def not_sandboxed(config) -> str | None:
+    """Why student kernels graded with this nbgrader config run unsandboxed (None: they are sandboxed)."""
+    steps = [str(getattr(step, "__name__", step)) for step in config.get("Autograde", {}).get("autograde_preprocessors", [])]
+    if not any(step.endswith("SandboxedExecute") for step in steps):
+        return "nbgrader_config.py does not run newslit.sandbox.SandboxedExecute in c.Autograde.autograde_preprocessors"
+    if config.get("SandboxedKernelManager", {}).get("sandbox", True) is False:
+        return "turned off in nbgrader_config.py (c.SandboxedKernelManager.sandbox = False)"
+    return unavailable()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel inside bubblewrap (see the module docstring)."""
 
@@ -115,22 +125,23 @@ class SandboxedKernelManager(AsyncKernelManager):
     file_size = Integer(64 * 1024**2, help="Largest file the kernel may write (bytes).").tag(config=True)
     processes = Integer(64, help="Processes and threads the kernel may run at once.").tag(config=True)
     tmpfs_size = Integer(128 * 1024**2, help="Size of each writable tmpfs in the sandbox (bytes).").tag(config=True)
-    user = Integer(65534, help="The uid and gid the kernel runs as when grading as root (65534: nobody).").tag(config=True)
+    uid_base = Integer(1_900_000_000, help="Grading as root, each kernel runs as uid and gid uid_base + the grader's "
+                       "pid: unprivileged, and its own, so the process limit counts that kernel alone.").tag(config=True)
     hidden = List(Unicode(), help="More files or folders the kernel must not see.").tag(config=True)
 
     _private: str | None = None
     _cwd: str | None = None
 
     async def _async_pre_start_kernel(self, **kw):
-        reason = "turned off in nbgrader_config.py (c.SandboxedKernelManager.sandbox = False)" \
-            if not self.sandbox else unavailable()
+        reason = unavailable() if self.sandbox else "turned off in nbgrader_config.py (c.SandboxedKernelManager.sandbox = False)"
         if reason:
             if reason not in _warned:
                 _warned.add(reason)
                 self.log.warning("Student kernels are NOT sandboxed: %s. Then %s.", reason, UNPROTECTED)
         else:
             self._private = tempfile.mkdtemp(prefix="newslit-kernel-")
-            self._cwd = str(kw.get("cwd") or os.getcwd())
+            self._cwd = str(kw.get("cwd") or os.getcwd())  # where it runs inside; bwrap starts in the IPC folder
+            kw["cwd"] = self._private
             self.transport = "ipc"
             self.ip = os.path.join(self._private, "k")
             self.connection_file = os.path.join(self._private, "kernel.json")
@@ -141,11 +152,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self._private is None:
             return cmd
-        if os.geteuid() == 0:  # the kernel, as self.user, binds its sockets here and reads the file
+        uid = self.uid_base + os.getpid()
+        if os.geteuid() == 0:  # the kernel, as uid, binds its sockets here and reads the file
             for path in (self._private, self.connection_file):
-                os.chown(path, self.user, self.user)
-        return [*self.limits(), *_namespaces(), *self.mounts(), *self.environment(), "--",
-                *_drop_root(self.user), *cmd]
+                os.chown(path, uid, uid)
+        # the limits are set inside: bwrap's own user namespace is made without them
+        return [*_namespaces(), *self.mounts(), *self.environment(), "--", *_drop_root(uid), *self.limits(), *cmd]
 
     def limits(self) -> list[str]:
         return ["prlimit", f"--as={self.memory}", f"--cpu={self.cpu_seconds}", f"--fsize={self.file_size}",
