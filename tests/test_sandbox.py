@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from harness import ROOT
+from harness import ROOT, need_sandbox
 from nbclient import NotebookClient
 from traitlets.config import Config
 
@@ -45,8 +45,7 @@ def run_cells(course: Path, cells: list[str], **config) -> list[str]:
 
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory):
-    if sandbox.unavailable():
-        pytest.skip(f"no sandbox here: {sandbox.unavailable()}")
+    need_sandbox()
     course = tmp_path_factory.mktemp("sandbox") / "course"
     (course / "grading").mkdir(parents=True)
     (course / "grading" / "gradebook.db").write_text("grades")

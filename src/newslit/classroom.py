@@ -376,15 +376,14 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
     the explanations and key values of the assignment's items (a key literal: nowhere), every long
     field of every row of data/key/*.csv (other items' prose: nowhere), and the hidden-test markers.
     Text the released notebook or the public data already show (an article quote) is not key text."""
-    owners: dict[str, set[str]] = {m: set() for m in LEAK_MARKERS}
+    chunks, own = set(LEAK_MARKERS), {}
+    literals = set()
     for cell in course.grade_cells(assignment):
-        if cell.manual:
-            continue
-        key = course.key(cell)
-        owners.setdefault(_normal(json.dumps(key, ensure_ascii=False)), set())
-        for text in _strings(key):
-            for chunk in _chunks(text):
-                owners.setdefault(chunk, set()).add(cell.grade_id)
+        if not cell.manual:
+            key = course.key(cell)
+            literals.add(_normal(json.dumps(key, ensure_ascii=False)))
+            own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
+            chunks.update(*map(_chunks, _strings(key)))
     folder = course.root / "data" / "key"
     if not folder.is_dir():
         try:
@@ -394,8 +393,9 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
     for path in sorted(folder.glob("*.csv")) if folder else []:
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.reader(fh):
-                for chunk in set().union(*map(_chunks, row)):
-                    owners.setdefault(chunk, set())
+                chunks.update(*map(_chunks, row))
+    owners = {c: {gid for gid, text in own.items() if c in text} for c in chunks - set(LEAK_MARKERS)}
+    owners.update({c: set() for c in [*LEAK_MARKERS, *literals]})
     public = _public(course, assignment)
     return {chunk: items for chunk, items in owners.items() if chunk in LEAK_MARKERS or chunk not in public}
 
