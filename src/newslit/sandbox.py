@@ -77,6 +77,14 @@ def _drop_root(uid: int) -> list[str]:
             "--bounding-set=-all", "--no-new-privs", "--"]
 
 
+def _repo() -> Path | None:
+    """The course repository the package is installed from (editable install), else None."""
+    from newslit import data
+
+    repo = Path(data.__file__).resolve().parents[2]
+    return repo if (repo / "pyproject.toml").is_file() and (repo / "data").is_dir() else None
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -198,35 +206,30 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def roots(self) -> list[Path]:
         """Folders hidden whole: the course root, the course repository, the grader's home."""
-        from newslit import data
-
-        found = [Path(self._course().root), Path(data.__file__).resolve().parents[2], Path.home()]
-        return [p.resolve() for p in dict.fromkeys(found) if p.is_dir() and p != Path("/")]
+        found = [Path(self._course().root), _repo(), Path.home()]
+        return [p.resolve() for p in dict.fromkeys(found) if p and p.is_dir() and p.resolve() != Path("/")]
 
     def secrets(self) -> list[Path]:
         """What must never be readable, wherever it is: nbgrader's folders, the gradebook, data/key, the exchange."""
-        from newslit import data
-
         course = self._course()
-        found = [Path(course.format_path(getattr(course, f"{kind}_directory"), ".", ".")) for kind in
+        found = [course.format_path(getattr(course, f"{kind}_directory"), ".", ".") for kind in
                  ("source", "submitted", "autograded", "feedback", "solution", "release")]
-        found = [p if p.is_absolute() else Path(course.root) / p for p in found]
         if course.db_url.startswith("sqlite:///"):
-            found.append(Path(course.db_url[len("sqlite:///"):]))
-        found += [Path(data.__file__).resolve().parents[2] / "data" / "key", Path(course.root) / "data" / "key"]
-        exchange = self.config.get("Exchange", {}).get("root") or "/srv/nbgrader/exchange"
-        found += [Path(exchange), *map(Path, self.hidden)]
-        return [Path(p).resolve() for p in dict.fromkeys(os.path.normpath(f) for f in found)]
+            found.append(course.db_url[len("sqlite:///"):])
+        found += ["data/key", *([_repo() / "data" / "key"] if _repo() else [])]
+        found += [self.config.get("Exchange", {}).get("root") or "/srv/nbgrader/exchange", *self.hidden]
+        paths = [Path(course.root) / f for f in found]  # relative: to the course root
+        return [Path(p).resolve() for p in dict.fromkeys(os.path.normpath(p) for p in paths)]
 
     def shown(self, roots: list[Path], secrets: list[Path]) -> list[Path]:
         """What the kernel needs from inside a hidden root: Python's folders and the package's public data."""
-        from newslit import data
-
-        repo = Path(data.__file__).resolve().parents[2]  # an editable install finds data/ by pyproject.toml
-        wanted = [Path(p) for p in (sys.prefix, sys.base_prefix, *sys.path) if p] + [repo / "data", repo / "pyproject.toml"]
+        wanted = [Path(p) for p in (sys.prefix, sys.base_prefix, *sys.path) if p]
+        if _repo():  # an editable install finds its data/ by the repository's pyproject.toml
+            wanted += [_repo() / "data", _repo() / "pyproject.toml"]
         out = []
-        for path in dict.fromkeys(p.resolve() for p in wanted if p.exists()):
-            if any(_inside(path, r) and path != r for r in roots) and not any(_inside(path, s) for s in secrets):
+        for path in sorted({p.resolve() for p in wanted if p.exists()}, key=lambda p: len(p.parts)):
+            if (any(_inside(path, r) and path != r for r in roots) and not any(_inside(path, s) for s in secrets)
+                    and not any(_inside(path, o) for o in out)):
                 out.append(path)
         return out
 
