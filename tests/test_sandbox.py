@@ -84,7 +84,11 @@ def probed(tmp_path_factory):
         "after": "del x; print('still alive')",
     }
     start = time.monotonic()
-    outputs = dict(zip(probes, run_cells(course, list(probes.values())), strict=True))
+    os.environ["NBGRADER_EXECUTION"] = "autograde"  # as nbgrader sets it while grading
+    try:
+        outputs = dict(zip(probes, run_cells(course, list(probes.values())), strict=True))
+    finally:
+        del os.environ["NBGRADER_EXECUTION"]
     seconds = time.monotonic() - start
     time.sleep(0.5)
     stop.set()
@@ -119,7 +123,8 @@ def test_what_the_kernel_writes_in_its_folder_is_thrown_away(probed):
 def test_home_is_in_tmpfs_and_the_environment_is_cleared(probed):
     home, names = probed["out"]["home"].split(" ", 1)
     assert home == sandbox.HOME
-    assert "NEWSLIT_TEST_PG_URL" not in names and "PYTEST_CURRENT_TEST" not in names
+    assert "PYTEST_CURRENT_TEST" not in names and "NEWSLIT_TEST_PG_URL" not in names
+    assert "NBGRADER_EXECUTION" in names  # the course's code knows it is graded (builds no widgets)
 
 
 def test_kernel_has_no_network(probed):

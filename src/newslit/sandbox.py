@@ -39,8 +39,9 @@ UNPROTECTED = ("the student's code runs with the grader's rights: it can read da
                "gradebook, rewrite grades, autograded notebooks and the installed package, use the network, "
                "and exhaust memory, CPU and processes (docs/robustness.md, 'What holds with and without the sandbox')")
 # Variables a kernel may inherit from the grader; everything else (tokens, database URLs) is dropped.
+# NBGRADER_EXECUTION tells the course's code it is being graded (no widgets built: newslit/widgets.py).
 ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONWARNINGS",
-            "PYTHONIOENCODING", "MPLBACKEND")
+            "PYTHONIOENCODING", "MPLBACKEND", "NBGRADER_EXECUTION")
 _warned: set[str] = set()
 HOME = "/tmp/home"
 
