@@ -174,3 +174,21 @@ def test_the_course_config_runs_the_sandboxed_execute_step():
     assert sandbox.not_sandboxed(config) == sandbox.unavailable()
     config.SandboxedKernelManager.sandbox = False
     assert "turned off" in sandbox.not_sandboxed(config)
+
+
+def test_newslit_grade_says_once_when_kernels_are_not_sandboxed(tmp_path, monkeypatch, capsys):
+    from harness import make_course
+
+    from newslit import cli
+    from newslit.classroom import Course
+
+    course = Course(make_course(tmp_path))
+    monkeypatch.setattr(cli, "export_all", lambda *a: {})  # nothing is graded: no exports, no summary
+    monkeypatch.setattr(cli, "print_summary", lambda *a: None)
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "bwrap not found (test)")
+    cli.grade_course(course, course.assignments(), quiet=True)
+    err = capsys.readouterr().err
+    assert err.count("NOT sandboxed") == 1 and "bwrap not found (test)" in err
+    monkeypatch.setattr(sandbox, "unavailable", lambda: None)
+    cli.grade_course(course, course.assignments(), quiet=True)
+    assert "NOT sandboxed" not in capsys.readouterr().err
