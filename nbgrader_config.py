@@ -46,6 +46,11 @@ c.HTMLExporter.extra_template_basedirs = [
 c.HTMLExporter.exclude_input_prompt = True
 c.HTMLExporter.exclude_output_prompt = True
 
+# While grading, each student's kernel runs in a bubblewrap sandbox (newslit/sandbox.py): no key, no
+# gradebook, no network, nothing it writes is kept, limited memory/CPU/processes (docs/robustness.md).
+# It is nbgrader's Execute step (newslit.sandbox.SandboxedExecute, first in autograde_preprocessors below).
+# Where bwrap cannot run, grading warns once and runs unprotected. To turn it off on purpose:
+# c.SandboxedKernelManager.sandbox = False
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
 # Stop each student's kernel at once when its notebook is done (the outputs are already collected):
@@ -70,7 +75,7 @@ c.Autograde.sanitize_preprocessors = [
 # data/key/: the student's kernel never holds a key (docs/robustness.md). Then nbgrader checks the cell
 # metadata again: the same check, compiled once.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "newslit.sandbox.SandboxedExecute",
     "newslit.preprocessors.ScoreItems",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

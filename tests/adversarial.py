@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -122,6 +122,7 @@ class Case:
     earned: dict[str, float] | None = None  # static re-score of the recorded answers; default: expect
     filename: str | None = None  # default <assignment>.ipynb
     why: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # other files submitted beside the notebook
 
 
 def _solution(source: str) -> str:
@@ -622,6 +623,149 @@ def other_assignment_manual(a: Assignment) -> Case:
 def renamed_notebook_error(a: Assignment) -> Case:
     return Case(a.filled(), None, earned=a.zero(), filename=f"{a.name}-Copy1.ipynb",
                 why="'Skipping unknown notebook', 'No notebooks found': rename the file and grade again")
+
+
+# Attacks on the grading machine ------------------------------------------------------------------
+# Code that runs in the student's kernel while grading and goes after the files, processes and network
+# of the machine that grades. The sandbox (newslit/sandbox.py) stops each of them; without it they
+# would really do it, so tests/test_adversarial.py grades them only where the sandbox runs.
+# ``os_cases(port)``: the network case connects to the test's own listener on 127.0.0.1:port.
+
+OS_MARK = "newslit-adversary"  # in the command line of every process these cases start
+
+
+def read_key_files_zero(a: Assignment) -> Case:
+    """Blank answers; reads data/key/, solutions/, the gradebook, the answer-key document and other
+    students' notebooks, prints all it finds (into its feedback) and answers the first form from the key."""
+    var = a.forms[0]
+    code = (
+        "import csv, glob, newslit\n"
+        "from pathlib import Path\n"
+        "found = []\n"
+        "for base in [Path(newslit.__file__).resolve().parents[2], *list(Path.cwd().parents)[:5]]:\n"
+        "    for pattern in ('data/key/*.csv', 'solutions/*/*.ipynb', 'grading/gradebook.db', 'gradebook.db',\n"
+        "                    'docs/answer-key.md', 'autograded/*/*/*.ipynb', 'submitted/*/*/*.ipynb'):\n"
+        "        for path in glob.glob(str(base / pattern)):\n"
+        "            try:\n"
+        "                found.append(open(path, errors='replace').read())\n"
+        "            except OSError:\n"
+        "                pass\n"
+        "        for path in glob.glob(str(base / 'data/key/claims.csv')):\n"
+        f"            {var} = {{r['claim_id']: r['label'] for r in csv.DictReader(open(path))}}\n"
+        "print(len(found), 'files read')\n"
+        "print('\\n'.join(found))\n")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(),
+                why="the sandbox hides data/key, solutions/, grading/ and the gradebook: nothing read, 0")
+
+
+def background_rewrite_zero(a: Assignment) -> Case:
+    """Blank answers; a detached process that outlives the kernel, waiting to rewrite the autograded
+    notebook (every test cell full points) and to give every grade row in the gradebook extra credit."""
+    script = (
+        "import json, os, sqlite3, sys, time\n"
+        "nb_path, db_path = sys.argv[2], sys.argv[3]\n"
+        "for _ in range(600):\n"
+        "    time.sleep(0.1)\n"
+        "    try:\n"
+        "        nb = json.load(open(nb_path))\n"
+        "        for cell in nb['cells']:\n"
+        "            if cell.get('metadata', {}).get('nbgrader', {}).get('grade'):\n"
+        "                cell['outputs'] = [{'output_type': 'execute_result', 'execution_count': 1, 'metadata': {},\n"
+        "                                    'data': {'text/plain': 'RE' + 'WRITTEN'}}]\n"
+        "        json.dump(nb, open(nb_path, 'w'))\n"
+        "        db = sqlite3.connect(db_path)\n"
+        "        db.execute('UPDATE grade SET extra_credit = 100')\n"
+        "        db.commit()\n"
+        "    except Exception:\n"
+        "        pass\n")
+    code = (
+        "import os, subprocess, sys\n"
+        "here = os.getcwd()\n"
+        f"nb_path = os.path.join(here, '{a.name}.ipynb')\n"
+        "db_path = os.path.join(here, '..', '..', '..', 'gradebook.db')\n"
+        f"subprocess.Popen([sys.executable, '-c', {script!r}, {OS_MARK!r}, nb_path, db_path],\n"
+        "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print('started')\n")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(),
+                why="the process dies with the sandbox; the notebook and gradebook are not in it anyway")
+
+
+def write_files_zero(a: Assignment) -> Case:
+    """Blank answers; writes notes.html and key.txt into its working (autograded) folder and the
+    student's feedback folder, for nbgrader to copy into the feedback; also submits them beside the notebook."""
+    code = (
+        "import os\n"
+        f"for folder in ['.', os.path.join('..', '..', '..', 'feedback', os.path.basename(os.path.dirname(os.getcwd())), '{a.name}')]:\n"
+        "    for name in ('notes.html', 'key.txt'):\n"
+        "        try:\n"
+        "            os.makedirs(folder, exist_ok=True)\n"
+        f"            open(os.path.join(folder, name), 'w').write('{OS_MARK} planted file')\n"
+        "        except OSError as err:\n"
+        "            print(type(err).__name__)\n")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(), files={
+        "notes.html": f"<p>{OS_MARK} submitted file</p>", "key.txt": f"{OS_MARK} submitted file"},
+        why="it writes into a throw-away tmpfs; the same files submitted beside the notebook are copied by "
+            "nbgrader into the feedback folder, and newslit removes them: only nbgrader's HTML is released")
+
+
+def write_package_zero(a: Assignment) -> Case:
+    """Blank answers; appends a full-marks ``grade``/``check`` to the installed newslit/grading.py and
+    to the course's nbgrader_config.py, to score itself and everyone graded after it."""
+    code = (
+        "import os, newslit.grading\n"
+        "poison = '\\ndef grade(*a, **k):\\n    return float(a[3])\\n\\ndef check(*a, **k):\\n    return None\\n'\n"
+        "course = os.path.join(os.getcwd(), '..', '..', '..', '..')\n"
+        "for path in (newslit.grading.__file__, os.path.join(course, 'nbgrader_config.py')):\n"
+        "    try:\n"
+        "        open(path, 'a').write(poison)\n"
+        "    except OSError as err:\n"
+        "        print(type(err).__name__)\n")
+    return Case(a.insert_before_tests(a.notebook(), code), a.zero(),
+                why="the package and the course are read-only in the sandbox (and the course hidden)")
+
+
+def _network_zero(port: int):
+    def network_zero(a: Assignment) -> Case:
+        """Blank answers; sends its answers (or anything) to a server on 127.0.0.1."""
+        code = (
+            "import socket\n"
+            "try:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'{OS_MARK}')\n"
+            "except OSError as err:\n"
+            "    print(type(err).__name__)\n")
+        return Case(a.insert_before_tests(a.notebook(), code), a.zero(),
+                    why="no network in the sandbox (its own loopback has no server)")
+    return network_zero
+
+
+def fork_bomb_pass(a: Assignment) -> Case:
+    """Right answers; forks until it cannot, every child forking on forever."""
+    code = (
+        "import os, time\n"
+        "try:\n"
+        "    while True:\n"
+        "        if os.fork() == 0:\n"
+        "            while True:\n"
+        "                try:\n"
+        "                    os.fork()\n"
+        "                except OSError:\n"
+        "                    time.sleep(0.5)\n"
+        "except OSError as err:\n"
+        "    print(type(err).__name__)\n")
+    return Case(a.insert_before_tests(a.filled(), code), a.scores(),
+                why="the process limit stops it; the processes die with the kernel; grading goes on")
+
+
+def memory_bomb_pass(a: Assignment) -> Case:
+    """Right answers; allocates memory until it cannot."""
+    code = "hoard = []\nwhile True:\n    hoard.append(bytearray(200_000_000))\n"
+    return Case(a.insert_before_tests(a.filled(), code), a.scores(),
+                why="the address-space limit raises MemoryError in that cell; grading goes on")
+
+
+def os_cases(port: int) -> list:
+    return [read_key_files_zero, background_rewrite_zero, write_files_zero, write_package_zero, _network_zero(port),
+            fork_bomb_pass, memory_bomb_pass]
 
 
 CASES = [

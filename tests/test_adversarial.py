@@ -9,6 +9,8 @@ nbgrader machinery).
 
 import json
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,10 @@ from pathlib import Path
 import adversarial as adv
 import nbformat
 import pytest
-from harness import ROOT, make_course, nbgrader, submit
+from harness import ROOT, make_course, nbgrader, need_sandbox, submit
+
+import newslit.grading
+from newslit import sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +44,19 @@ class Run:
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
-def run(request, tmp_path_factory):
+def run(request, tmp_path_factory, listener):
     a = adv.load(request.param)
     chosen = adv.CASES if request.param == "ex1" else PER_ASSIGNMENT
+    if request.param == "ex1" and not sandbox.unavailable():  # attacks on the machine: only where they fail
+        chosen = [*chosen, *adv.os_cases(listener.port)]
     cases = adv.build(a, chosen)
     course = make_course(tmp_path_factory.mktemp(f"adversarial-{a.name}"))
     for student, case in cases.items():
         path = submit(course, student, a.name, case.submission)
         if case.filename:
             path.rename(path.with_name(case.filename))
+        for name, text in case.files.items():
+            (path.parent / name).write_text(text, encoding="utf-8")
     nbgrader(course, "generate_assignment", a.name, "--force")
     start = time.monotonic()
     proc = nbgrader(course, "autograde", a.name, "--force", f"--Execute.timeout={adv.EXECUTE_TIMEOUT}", check=False)
@@ -156,3 +165,106 @@ def test_huge_output_is_cut_to_1000_lines_in_the_graded_notebook(run):
     texts = ["".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     printed = next(t for t in texts if t.startswith("xxx"))
     assert printed.endswith("... Output truncated ...") and printed.count("\n") <= 1000
+
+
+# ---- Attacks on the grading machine (adversarial.os_cases) ----------------------------------------
+# Graded in the same ex1 run, beside the honest students (whose exact scores the tests above check).
+# The sandbox (newslit/sandbox.py) must leave no trace of them on the machine that graded.
+
+OS_STUDENTS = {adv.student(c) for c in adv.os_cases(0)}
+PACKAGE = Path(newslit.grading.__file__)
+PACKAGE_BEFORE = PACKAGE.read_bytes()
+
+
+class Listener:
+    """A server on 127.0.0.1 for the network case; ``accepted`` counts who reached it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port, self.accepted, self.stop = self.server.getsockname()[1], [], threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                self.accepted.append(self.server.accept()[1])
+            except OSError:
+                pass
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.stop.set()
+    server.server.close()
+
+
+@pytest.fixture
+def os_run(run):
+    if run.a.name != "ex1":
+        pytest.skip("attacks on the machine run in exercise 1's run")
+    need_sandbox()
+    return run
+
+
+def test_attacks_on_the_machine_earn_nothing_and_honest_students_are_graded_exactly(os_run):
+    for student in OS_STUDENTS:
+        got = {gid: score for gid, (score, _) in os_run.grades[student].items()}
+        assert got == os_run.cases[student].expect, student
+    assert "NOT sandboxed" not in os_run.log
+
+
+def test_no_connection_reached_the_server_on_localhost(os_run, listener):
+    assert listener.accepted == []
+
+
+def test_package_and_course_are_unchanged(os_run):
+    assert PACKAGE.read_bytes() == PACKAGE_BEFORE
+    assert (os_run.course / "nbgrader_config.py").read_bytes() == (ROOT / "nbgrader_config.py").read_bytes()
+
+
+def test_gradebook_and_autograded_notebooks_are_nbgraders_own(os_run):
+    time.sleep(1)  # a surviving background process would rewrite them now
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(os_run.course / "grading" / "gradebook.db")) as gb:
+        extra = [g.extra_credit for sub in gb.assignment_submissions("ex1") for nb in sub.notebooks for g in nb.grades
+                 if g.extra_credit]
+    assert extra == []
+    for path in (os_run.course / "grading" / "autograded").glob("*/ex1/*"):
+        assert "REWRITTEN" not in path.read_text(encoding="utf-8", errors="replace"), path
+    planted = [p for p in (os_run.course / "grading").rglob("*") if p.name in ("notes.html", "key.txt")
+               and "planted file" in p.read_text(encoding="utf-8")]
+    assert planted == []  # only the submitted copies ("submitted file") exist
+
+
+def test_no_process_outlives_grading(os_run):
+    """No process with the attack's mark, and none running as the uid of a kernel whose grader has exited."""
+    left = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            uid = int((proc / "status").read_text().split("\nUid:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        owner = uid - sandbox.SandboxedKernelManager.uid_base.default_value
+        if adv.OS_MARK.encode() in cmdline or (0 < owner and not Path(f"/proc/{owner}").exists()):
+            left.append((proc.name, uid, cmdline[:80]))
+    assert left == []
+
+
+def test_feedback_releases_only_nbgraders_html_and_no_key(os_run):
+    from newslit import classroom
+
+    course = classroom.Course(os_run.course)
+    students = sorted(OS_STUDENTS | {"right-pass", "blank-zero"})
+    done = classroom.run_step(course, "generate_feedback", "ex1", students, workers=1, force=True, quiet=True)
+    assert done.failed == []
+    copied = {p.name for p in classroom.feedback_files(course, "ex1") if p.name != "ex1.html"}
+    assert copied == {"notes.html", "key.txt"}  # nbgrader copied the submitted files ...
+    classroom.withhold_extra_files(course, "ex1")  # ... newslit removes them
+    files = classroom.feedback_files(course, "ex1")
+    assert sorted(p.parent.parent.name for p in files) == students and {p.name for p in files} == {"ex1.html"}
+    assert classroom.feedback_leaks(course, "ex1") == {}

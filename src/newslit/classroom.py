@@ -12,6 +12,7 @@ once in a single process (a kernel port race between parallel kernels is the usu
 
 from __future__ import annotations
 
+import csv
 import glob
 import html
 import json
@@ -319,53 +320,129 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
     return True
 
 
-def key_texts(course: Course, assignment: str) -> list[str]:
-    """What of the key may reach a student only inside their own verdicts: every item's explanation, key
-    literal and hidden accepted values (``assign.key_texts``), and every row of data/key/*.csv."""
-    texts = [t for c in course.grade_cells(assignment) if not c.manual for t in assign.key_texts(course.key(c))]
-    root = course.root if (course.root / "data" / "key").is_dir() else None
-    for path in sorted(data.key_dir(root).glob("*.csv")):
-        texts += [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if len(line) >= 20]
-    return texts
+# Text that must never reach a student: the hidden-test markers of nbgrader and of this course's old tests.
+LEAK_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "_grade(")
+MIN_CHUNK = 30  # key prose is searched for sentence by sentence; shorter pieces are too common to mean a leak
+
+
+def _normal(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+def _chunks(text: str) -> set[str]:
+    """The sentences of a piece of key prose (and the whole of it), whitespace normalised."""
+    text = _normal(text)
+    parts = {p for p in re.split(r"(?<=[.!?;:])\s+", text) if len(p) >= MIN_CHUNK}
+    return parts | ({text} if len(text) >= MIN_CHUNK else set())
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _strings(v)
+
+
+def _public(course: Course, assignment: str) -> str:
+    """Text every student has anyway: the released notebooks, the article and the public tables."""
+    texts = [cell.source for p in course.folder("release", assignment).glob("*.ipynb")
+             for cell in nbformat.read(p, as_version=4).cells]
+    texts += [p.read_text(encoding="utf-8") for p in data.data_dir().glob("*") if p.suffix in (".txt", ".csv")]
+    return _normal("\n".join(texts))
+
+
+def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
+    """What must not reach a student, each with the grade ids whose own feedback may show it:
+    the explanations and key values of the assignment's items (a key literal: nowhere), every long
+    field of every row of data/key/*.csv (other items' prose: nowhere), and the hidden-test markers.
+    Text the released notebook or the public data already show (an article quote) is not key text."""
+    chunks, own = set(LEAK_MARKERS), {}
+    literals = set()
+    for cell in course.grade_cells(assignment):
+        if not cell.manual:
+            key = course.key(cell)
+            literals.add(_normal(json.dumps(key, ensure_ascii=False)))
+            own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
+            chunks.update(*map(_chunks, _strings(key)))
+    folder = course.root / "data" / "key"
+    if not folder.is_dir():
+        try:
+            folder = data.key_dir()
+        except data.DataError:
+            folder = None
+    for path in sorted(folder.glob("*.csv")) if folder else []:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                chunks.update(*map(_chunks, row))
+    owners = {c: {gid for gid, text in own.items() if c in text} for c in chunks - set(LEAK_MARKERS)}
+    owners.update({c: set() for c in [*LEAK_MARKERS, *literals]})
+    public = _public(course, assignment)
+    return {chunk: items for chunk, items in owners.items() if chunk in LEAK_MARKERS or chunk not in public}
+
+
+def _own_feedback(course: Course, assignment: str, student: str, notebook: str) -> dict[str, list[str]]:
+    """{grade id: normalised output texts} of the grade cells in the autograded notebook a feedback file shows."""
+    path = course.folder("autograded", assignment, student) / f"{notebook}.ipynb"
+    if not path.is_file():
+        return {}
+    out = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid and cell.cell_type == "code":
+            out[gid] = [_normal(t) for o in cell.get("outputs", []) for t in _strings(
+                [o.get("text", ""), *(o.get("data", {}).get(m, "") for m in ("text/plain", "text/html", "text/markdown"))])]
+    return out
+
+
+def feedback_files(course: Course, assignment: str) -> list[Path]:
+    """Every file in every student's feedback folder of ``assignment``."""
+    base = course.folder("feedback")
+    return sorted(p for p in base.glob(f"*/{glob.escape(assignment)}/**/*") if p.is_file()) if base.is_dir() else []
+
+
+def withhold_extra_files(course: Course, assignment: str) -> list[Path]:
+    """Delete every feedback file that is not nbgrader's HTML of one of the assignment's notebooks.
+
+    nbgrader's generate_feedback copies every other file of the autograded folder (student uploads,
+    anything written there while grading) into the feedback folder; only the feedback HTML is for students."""
+    names = {f"{p.stem}.html" for p in course.notebooks(assignment)}
+    extra = [p for p in feedback_files(course, assignment)
+             if not (p.name in names and p.parent.name == assignment)]
+    for path in extra:
+        path.unlink()
+    for folder in sorted({p.parent for p in extra}, key=lambda f: -len(f.parts)):
+        if folder.name != assignment and not any(folder.iterdir()):
+            folder.rmdir()
+    return extra
 
 
 def feedback_leaks(course: Course, assignment: str) -> dict[str, list[str]]:
-    """Feedback files a student must not receive: {path: why}.
+    """Feedback files that show key text outside the student's own feedback for that item: {path: what}.
 
-    Only nbgrader's HTML page of each of the assignment's notebooks may be released (a file the
-    student's code wrote into its autograded folder is copied into the feedback folder by nbgrader).
-    A page may show the key only in the verdicts ScoreItems wrote into the item cells (the student's
-    own items): any other output of the graded notebook that shows a key literal, an explanation or a
-    row of data/key/ (student code that read it) withholds the page, and so does a key literal on it.
-    """
-    notebooks = {f"{p.stem}.html": p.stem for p in course.notebooks(assignment)}
-    items = {c.grade_id for c in course.grade_cells(assignment) if not c.manual}
-    texts = key_texts(course, assignment)
-    literals = [t for t in texts if t.startswith("{")]
+    Every file is scanned, not only HTML. A piece of an item's explanation may appear as often as the
+    outputs of that item's own grade cell show it (the student's feedback for their own item); anything
+    else (another item's prose, a key literal, a data/key row, a hidden-test marker) is a leak."""
+    owners = key_text(course, assignment)
     leaks = {}
-    for folder in sorted(course.folder("feedback").glob(f"*/{glob.escape(assignment)}")):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if path.parent != folder or path.name not in notebooks:
-                leaks[str(path)] = ["not a feedback page of this assignment"]
-                continue
-            page = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
-            graded = course.folder("autograded", assignment, folder.parent.name) / f"{notebooks[path.name]}.ipynb"
-            outputs = ""
-            if graded.is_file():
-                nb = nbformat.read(graded, as_version=4)
-                outputs = json.dumps([c.get("outputs", []) for c in nb.cells
-                                      if c.metadata.get("nbgrader", {}).get("grade_id") not in items],
-                                     ensure_ascii=False)
-            found = (["a key literal"] if any(t in page for t in literals) else []) + (
-                ["key content in an output the student's code printed"]
-                if any(json.dumps(t, ensure_ascii=False)[1:-1] in outputs for t in texts) else [])
-            if found:
-                leaks[str(path)] = found
+    for path in feedback_files(course, assignment):
+        text = _normal(path.read_text(encoding="utf-8", errors="replace"))
+        own = _own_feedback(course, assignment, path.parent.parent.name, path.stem) if path.suffix == ".html" else {}
+        found = []
+        for chunk, items in owners.items():
+            shown = text.count(chunk)
+            if shown and shown > sum(t.count(chunk) for gid in items for t in own.get(gid, ())):
+                found.append(chunk if len(chunk) <= 60 else chunk[:57] + "...")
+        if found:
+            leaks[str(path)] = found
     return leaks
 
 
 def withhold_leaks(course: Course, assignment: str) -> list[str]:
-    """Delete feedback files a student must not receive (see ``feedback_leaks``); returns their paths."""
+    """Delete feedback files that show key text (they must never be released); returns their paths."""
     leaks = list(feedback_leaks(course, assignment))
     for path in leaks:
         Path(path).unlink()

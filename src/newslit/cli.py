@@ -56,6 +56,12 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
 
     stream = stream or sys.stdout
     status, rows = 0, []
+    from newslit import sandbox
+
+    unsafe = sandbox.not_sandboxed(course.config)
+    if unsafe:
+        print(f"warning: student kernels are NOT sandboxed while grading: {unsafe}. Then {sandbox.UNPROTECTED}.",
+              file=sys.stderr)
     if (course.root / "data" / "key").is_dir():
         from newslit import assign
 
@@ -78,14 +84,16 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
         if feedback:
             ok = [s for s in chosen if s not in graded.failed]
             fb = classroom.run_step(course, "generate_feedback", a, ok, workers, True, quiet)
+            extra = classroom.withhold_extra_files(course, a)
             leaks = classroom.withhold_leaks(course, a)
             if fb.failed:
                 status = max(status, 1)
             if leaks:
                 status = 2
-                print(f"ERROR: {len(leaks)} feedback file(s) were not feedback pages or showed an answer key, "
-                      "and were deleted: " + ", ".join(leaks[:5]), file=sys.stderr)
-            line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed})
+                print(f"ERROR: {len(leaks)} feedback file(s) showed the answer key (a key literal, another item's "
+                      "explanation or a data/key row) and were deleted: " + ", ".join(leaks), file=sys.stderr)
+            line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed,
+                         "withheld files": len(extra)})
         line["manual grading"] = classroom.manual_pending(course, a)
         rows.append(line)
     paths = export_all(course, [r["assignment"] for r in rows], out or course.root / "grading" / "exports")
@@ -114,9 +122,10 @@ def print_summary(rows, paths, course, stream):
               + (f" ({', '.join(manual[:8])}{', ...' if len(manual) > 8 else ''})" if manual else "")
               + f"; autograde {r['autograde s']} s", file=stream)
         if "feedback" in r:
-            print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, checked: no key, no "
-                  "other file" + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""),
-                  file=stream)
+            print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, checked free of key text"
+                  + (f"; {r['withheld files']} other file(s) removed (only feedback HTML is released)"
+                     if r["withheld files"] else "")
+                  + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""), file=stream)
     print(f"  totals (nbgrader export): {paths['totals']}", file=stream)
     for a, p in paths.items():
         if a != "totals":
@@ -140,10 +149,13 @@ def cmd_feedback(args) -> int:
     for a in _assignments(course, args.assignment):
         students = [s for s in classroom.autograded(course, a) if s in course.submitted(a, args.student or ["*"])]
         fb = classroom.run_step(course, "generate_feedback", a, students, args.workers, True, args.quiet)
+        extra = classroom.withhold_extra_files(course, a)
         leaks = classroom.withhold_leaks(course, a)
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
-              + (f"; {len(leaks)} could leak the key and were DELETED" if leaks else "; no key shown"))
+              + (f"; {len(extra)} other file(s) removed (only feedback HTML is released)" if extra else "")
+              + (f"; {len(leaks)} showed the answer key and were DELETED: {', '.join(leaks)}" if leaks
+                 else "; no key text shown"))
         status = 2 if leaks else (1 if fb.failed else status)
     return status
 
