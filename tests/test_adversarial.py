@@ -222,7 +222,8 @@ def test_no_connection_reached_the_server_on_localhost(os_run, listener):
 
 def test_package_and_course_are_unchanged(os_run):
     assert PACKAGE.read_bytes() == PACKAGE_BEFORE
-    assert (os_run.course / "nbgrader_config.py").read_bytes() == (ROOT / "nbgrader_config.py").read_bytes()
+    written = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8") + f"\nc.ScoreItems.key_root = {str(ROOT)!r}\n"
+    assert (os_run.course / "nbgrader_config.py").read_text(encoding="utf-8") == written  # as harness.course wrote it
 
 
 def test_gradebook_and_autograded_notebooks_are_nbgraders_own(os_run):
