@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -52,7 +53,7 @@ def _out(course, args) -> Path:
 def grade_course(course, assignments, students=("*",), workers=2, force=False, feedback=True, out=None,
                  quiet=False, stream=None) -> int:
     """Autograde, feedback, leak check, exports and a summary; returns the exit status."""
-    from newslit import classroom
+    from newslit import classroom, regrade
 
     stream = stream or sys.stdout
     status, rows = 0, []
@@ -68,15 +69,27 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
         if not chosen:
             print(f"{a}: no submissions match {' '.join(students)}", file=stream)
             continue
+        for message in regrade.take_renamed(course, a, chosen):
+            print(message, file=stream)
         classroom.ensure_in_gradebook(course, a)
+        regrade.settle(course, a)  # record which answer each manual score was given to
+        before = set(classroom.autograded(course, a))
+        replaced = [] if force else regrade.changed_submissions(course, a, chosen)
+        for s in replaced:  # no newer timestamp (zip route): nbgrader would skip them
+            shutil.rmtree(course.folder("autograded", a, s))
         graded = classroom.run_step(course, "autograde", a, chosen, workers, force, quiet)
+        regrade.record_submitted(course, a, [s for s in chosen if s not in graded.failed])
+        settled = regrade.settle(course, a)
         line = {"assignment": a, "submitted": len(chosen), "graded": len(graded.done),
+                "regraded": sorted(set(graded.done) & (before | set(replaced))),
                 "already graded": len(graded.skipped), "failed": graded.failed, "retried": graded.retried,
-                "autograde s": round(graded.seconds, 1)}
+                "autograde s": round(graded.seconds, 1), "kept": settled.kept, "cleared": settled.cleared}
         if graded.failed:
             status = 1
+        pending = classroom.manual_pending(course, a)
         if feedback:
-            ok = [s for s in chosen if s not in graded.failed]
+            ok = [s for s in chosen if s not in graded.failed and s not in pending]
+            line["feedback withheld"] = classroom.drop_feedback(course, a, [*graded.failed, *pending])
             fb = classroom.run_step(course, "generate_feedback", a, ok, workers, True, quiet)
             leaks = classroom.withhold_leaks(course, a)
             if fb.failed:
@@ -86,7 +99,7 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
                 print(f"ERROR: {len(leaks)} feedback file(s) showed hidden tests and were deleted; add "
                       "nbgrader.preprocessors.ClearHiddenTests to c.GenerateFeedback.preprocessors", file=sys.stderr)
             line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed})
-        line["manual grading"] = classroom.manual_pending(course, a)
+        line["manual grading"] = pending
         rows.append(line)
     paths = export_all(course, [r["assignment"] for r in rows], out or course.root / "grading" / "exports")
     print_summary(rows, paths, course, stream)
@@ -113,10 +126,21 @@ def print_summary(rows, paths, course, stream):
               f"{r['already graded']} already graded{failed}; {len(manual)} need manual grading"
               + (f" ({', '.join(manual[:8])}{', ...' if len(manual) > 8 else ''})" if manual else "")
               + f"; autograde {r['autograde s']} s", file=stream)
+        if r["regraded"]:
+            print(f"      regraded (resubmitted, replaced or --force): {', '.join(r['regraded'])}", file=stream)
+        if r["kept"]:
+            print(f"      manual scores kept, answer unchanged: {_cells(r['kept'])}", file=stream)
+        if r["cleared"]:
+            print("      NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+                  + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in r["cleared"])
+                  + " -- grade again in formgrader, then `newslit feedback && newslit export`", file=stream)
         if "feedback" in r:
             print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, hidden tests checked "
                   "absent" + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""),
                   file=stream)
+            if r["feedback withheld"]:
+                print(f"      no feedback (yet) for {', '.join(r['feedback withheld'])}: it is written once every "
+                      "answer is graded (`newslit feedback` after formgrader)", file=stream)
     print(f"  totals (nbgrader export): {paths['totals']}", file=stream)
     for a, p in paths.items():
         if a != "totals":
@@ -126,10 +150,24 @@ def print_summary(rows, paths, course, stream):
                   + f"\n      report: {p['html']}", file=stream)
 
 
+def _cells(pairs) -> str:
+    return ", ".join(f"{s} {c}" for s, c in pairs)
+
+
 def cmd_grade(args) -> int:
     course = _course(args)
     return grade_course(course, _assignments(course, args.assignment), args.student or ["*"], args.workers,
                         args.force, not args.no_feedback, _out(course, args), args.quiet)
+
+
+def _settle(course, assignment):
+    """Manual scores against the answers on file (see newslit.regrade); says what a human must regrade."""
+    from newslit import regrade
+
+    settled = regrade.settle(course, assignment)
+    if settled.cleared:
+        print(f"{assignment}: NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+              + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in settled.cleared), file=sys.stderr)
 
 
 def cmd_feedback(args) -> int:
@@ -138,10 +176,15 @@ def cmd_feedback(args) -> int:
     course = _course(args)
     status = 0
     for a in _assignments(course, args.assignment):
-        students = [s for s in classroom.autograded(course, a) if s in course.submitted(a, args.student or ["*"])]
+        _settle(course, a)
+        pending = classroom.manual_pending(course, a)
+        chosen = course.submitted(a, args.student or ["*"])
+        students = [s for s in classroom.autograded(course, a) if s in chosen and s not in pending]
+        withheld = classroom.drop_feedback(course, a, [s for s in chosen if s not in students])
         fb = classroom.run_step(course, "generate_feedback", a, students, args.workers, True, args.quiet)
         leaks = classroom.withhold_leaks(course, a)
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
+              + (f"; none for {', '.join(withheld)} (waiting for manual grading or failed)" if withheld else "")
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
               + (f"; {len(leaks)} showed hidden tests and were DELETED" if leaks else "; no hidden tests shown"))
         status = 2 if leaks else (1 if fb.failed else status)
@@ -152,8 +195,10 @@ def cmd_export(args) -> int:
     from newslit import classroom
 
     course = _course(args)
-    names = args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)]
-    paths = export_all(course, _assignments(course, names), _out(course, args))
+    names = _assignments(course, args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)])
+    for a in names:
+        _settle(course, a)
+    paths = export_all(course, names, _out(course, args))
     print(f"totals (nbgrader export): {paths.pop('totals')}")
     for name, p in paths.items():
         print(f"{name}: {len(p) - 1} CSV files in {p['html'].parent}; report: {p['html']}")
