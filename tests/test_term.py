@@ -1,0 +1,217 @@
+"""A term for the instructor: roster, LMS zips and the exchange, late work, resubmission, regrading, LMS files."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import html
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from harness import make_course, nbgrader, record, released
+
+from newslit import cli, lms, regrade
+from newslit.classroom import Course
+
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+MOODLE_HEADER = ["First name", "Last name", "ID number", "Email address"]
+
+
+def canvas_export(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A Canvas gradebook export: identifier columns, the assignment column, the Points Possible row."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow([*CANVAS_HEADER, "ex1 (5551)", "Current Points", "Final Score"])
+        out.writerow(["    Points Possible", "", "", "", "", "29", "(read only)", "(read only)"])
+        for name, uid, sis, login in rows:
+            out.writerow([name, uid, sis, login, "Section A", "", "", ""])
+    return path
+
+
+def written(nb, text: str):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "trace_first":
+            cell.source = text
+    return nb
+
+
+def notebook(labels: dict, text: str) -> str:
+    return nbformat.writes(written(record(released("ex1"), "labels", labels), text))
+
+
+def test_canvas_and_moodle_rosters_are_read(tmp_path):
+    path = canvas_export(tmp_path / "canvas.csv", [("Smith, Amy", "101", "S1", "amy"), ("Jones, Bob", "102", "S2", "")])
+    kind, people, columns = lms.read_roster(path)
+    assert kind == "canvas" and columns == ["ex1 (5551)", "Current Points", "Final Score"]
+    assert [(p.id, p.first_name, p.last_name, p.lms_user_id) for p in people] == [("101", "Amy", "Smith", "101"),
+                                                                                 ("102", "Bob", "Jones", "102")]
+    assert [p.id for p in lms.read_roster(path, "SIS User ID")[1]] == ["S1", "S2"]
+    moodle = tmp_path / "moodle.csv"
+    moodle.write_text("First name,Last name,ID number,Institution,Department,Email address\n"
+                      "Amy,Smith,S1,,,amy@uni.example\nBob,Jones,,,,bob@uni.example\n", encoding="utf-8")
+    kind, people, _ = lms.read_roster(moodle)
+    assert kind == "moodle" and [p.id for p in people] == ["amy@uni.example", "bob@uni.example"]
+    assert people[0].email == "amy@uni.example"
+
+
+def test_lms_file_names_are_parsed():
+    m = lms.CANVAS_FILE.match("bobjones_LATE_102_9003_ex1-1.ipynb")
+    assert (m["prefix"], m["late"], m["user"], m["file"]) == ("bobjones_LATE_102_9003_", "LATE", "102", "ex1-1.ipynb")
+    m = lms.MOODLE_FILE.match("Amy Smith_123456_assignsubmission_file_ex1.ipynb")
+    assert (m["name"], m["user"], m["file"]) == ("Amy Smith", "123456", "ex1.ipynb")
+    m = lms.MOODLE_FILE.match("Amy Smith_123456_assignsubmission_file/ex1.ipynb")
+    assert (m["name"], m["file"]) == ("Amy Smith", "ex1.ipynb")
+
+
+def test_course_option_after_the_subcommand(tmp_path, capsys):
+    assert cli.main(["grade", "--course", str(tmp_path)]) == 2
+    assert "nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_bundle_outside_the_repository_root_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["bundle", "--course", str(tmp_path)]) == 2
+    assert "not the course repository's root" in capsys.readouterr().err
+
+
+def _feedback_scores(path: Path) -> dict[str, float]:
+    text = path.read_text(encoding="utf-8")
+    return {g: float(s) for g, s in re.findall(r'href="#([A-Za-z0-9_]+)">[^<]*</a> \(Score: ([\d.]+) / [\d.]+\)', text)}
+
+
+def _first_table(text: str) -> pd.DataFrame:
+    """The first HTML table in ``text`` (header row, then cells), read with the standard library."""
+    table = text[text.index("<table"):text.index("</table>")]
+    rows = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+            for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+@pytest.mark.slow
+def test_a_term(tmp_path, capsys):
+    """roster → release → submissions (exchange and Canvas zip, one late) → grade → manual scores →
+    resubmissions (a changed written answer; a changed form with the same written answer) → regrade →
+    every export, the report and each feedback file agree; the LMS files have the import columns."""
+    root = make_course(tmp_path)
+    exchange, home = tmp_path / "exchange", tmp_path / "home"
+    exchange.mkdir()
+    home.mkdir()
+    me = getpass.getuser()  # the exchange names submissions by login
+    due = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    with open(root / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(f"\nc.Exchange.root = {str(exchange)!r}\nc.NewslitTerm.due_dates = {{'ex1': {due!r}}}\n"
+                 "c.PerDayPenalty.percent_per_day = 10\n")
+    course = Course(root)
+    run = ["--course", str(root)]
+
+    # roster: four students, one of whom never submits
+    roster = canvas_export(tmp_path / "roster.csv", [("Smith, Amy", "101", "S1", "amy"), ("Jones, Bob", "102", "S2", "bob"),
+                                                     ("Exchange, Eve", "103", "S3", me), ("Doe, Dan", "104", "S4", "dan")])
+    assert cli.main(["roster", "import", str(roster), *run]) == 0
+
+    # release on the exchange; the student fetches, answers and submits after the due date (late)
+    nbgrader(root, "release_assignment", "ex1")
+    student = ["--course", "newslit", f"--Exchange.root={exchange}"]
+    nbgrader(home, "fetch_assignment", "ex1", *student)
+    (home / "ex1" / "ex1.ipynb").write_text(notebook({"c02": "opinion"}, "Eve's written answer"), encoding="utf-8")
+    nbgrader(home, "submit", "ex1", *student)
+    assert cli.main(["collect", "ex1", *run]) == 0
+
+    # Canvas: amy on time, bob late
+    def canvas_zip(files: dict[str, str]) -> Path:
+        path = tmp_path / f"submissions-{len(files)}.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, text in files.items():
+                zf.writestr(name, text)
+        return path
+
+    amy = notebook({"c02": "opinion", "c06": "attributed"}, "Amy's written answer")
+    bob1 = notebook({}, "Bob's first answer")
+    assert cli.main(["collect", "ex1", "--zip", str(canvas_zip({"smithamy_101_9001_ex1.ipynb": amy,
+                                                                "jonesbob_LATE_102_9002_ex1.ipynb": bob1})), *run]) == 0
+    assert course.submitted("ex1") == sorted(["amy", "bob", me])
+    capsys.readouterr()
+
+    assert cli.main(["grade", "ex1", "--quiet", *run]) == 0
+    assert "3 need manual grading" in capsys.readouterr().out
+
+    # manual grading, as formgrader records it
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        for sid, score in (("amy", 3), ("bob", 2), (me, 4)):
+            g = gb.find_grade("trace_first", "ex1", "ex1", sid)
+            g.manual_score, g.needs_manual_grade = score, False
+        gb.db.commit()
+    assert cli.main(["export", *run]) == 0  # records which answer each manual score was given to
+
+    # resubmissions: bob through Canvas (renamed ex1-1, beside the original) with a new written answer;
+    # eve on the exchange with a changed form but the same written answer
+    bob2 = notebook({"c02": "opinion"}, "Bob's rewritten answer")
+    got = lms.collect_zip(course, "ex1", canvas_zip({"jonesbob_LATE_102_9002_ex1.ipynb": bob1,
+                                                     "jonesbob_LATE_102_9003_ex1-1.ipynb": bob2,
+                                                     "smithamy_101_9001_ex1.ipynb": amy}))
+    assert (got.replaced, got.unchanged) == (["bob"], ["amy"])
+    assert any("newest (-1) wins" in m for m in got.messages)
+    (home / "ex1" / "ex1.ipynb").write_text(notebook({"c02": "opinion", "c06": "hedged"}, "Eve's written answer"),
+                                            encoding="utf-8")
+    nbgrader(home, "submit", "ex1", *student)
+    assert cli.main(["collect", "ex1", *run]) == 0
+    capsys.readouterr()
+
+    assert cli.main(["grade", "ex1", "--quiet", *run]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"regraded .*: bob, " + re.escape(me), out)
+    assert f"manual scores kept, answer unchanged: {me} trace_first" in out
+    assert "NEEDS A HUMAN" in out and "bob trace_first (was 2)" in out
+    assert regrade.load(course)["cleared"][-1]["student"] == "bob"
+
+    # every export, the report and each feedback file agree
+    exports = root / "grading" / "exports"
+    totals = pd.read_csv(exports / "grades.csv").set_index("student_id")
+    items = pd.read_csv(exports / "ex1-items.csv").set_index("student_id")
+    cells = [c.grade_id for c in course.grade_cells("ex1")]
+    status = {"amy": "graded", "bob": "needs manual grading", me: "graded", "dan": "missing"}
+    for sid, want in status.items():
+        assert totals.loc[sid, "status"] == items.loc[sid, "status"] == want, sid
+    assert items.loc["amy", "trace_first"] == 3 and items.loc[me, "trace_first"] == 4
+    assert pd.isna(items.loc["bob", "trace_first"]) and items.loc["bob", "manual_pending"]
+    assert items.loc["dan", cells].isna().all()
+    for sid in ("amy", "bob", me):
+        assert totals.loc[sid, "raw_score"] == pytest.approx(items.loc[sid, cells].fillna(0).sum()), sid
+    assert totals.loc[me, "late_submission_penalty"] == pytest.approx(0.1 * totals.loc[me, "raw_score"])
+    assert totals.loc["amy", "late_submission_penalty"] == 0
+    for sid in ("amy", me):
+        scores = _feedback_scores(course.folder("feedback", "ex1", sid) / "ex1.html")
+        assert scores == {c: items.loc[sid, c] for c in cells}, sid
+    assert not course.folder("feedback", "ex1", "bob").exists()  # waits for the human
+    page = (exports / "ex1-report.html").read_text(encoding="utf-8")
+    assert "<h2>Students</h2>" in page and "answer key" in page
+    people = _first_table(page[page.index("<h2>Students</h2>"):]).set_index("student")
+    assert people.loc["dan", "status"] == "missing" and people.loc["bob", "status"] == "needs manual grading"
+    assert people.loc["amy", "score"] == f"{items.loc['amy', 'total']:g}"
+    assert people.loc[me, "late penalty"].startswith("late")
+
+    # LMS files: Canvas's and Moodle's import columns; blank, never 0, unless graded
+    canvas = pd.read_csv(exports / "canvas-grades.csv", dtype=str, keep_default_na=False)
+    assert list(canvas.columns) == [*CANVAS_HEADER, "ex1 (5551)"]
+    assert canvas.iloc[0]["Student"].strip() == "Points Possible" and canvas.iloc[0]["ex1 (5551)"] == "29"
+    canvas = canvas.iloc[1:].set_index("SIS Login ID")
+    assert canvas.loc["amy", "ID"] == "101" and canvas.loc["amy", "Student"] == "Smith, Amy"
+    assert float(canvas.loc["amy", "ex1 (5551)"]) == pytest.approx(totals.loc["amy", "score"])
+    assert float(canvas.loc[me, "ex1 (5551)"]) == pytest.approx(totals.loc[me, "score"])
+    assert canvas.loc["bob", "ex1 (5551)"] == "" and canvas.loc["dan", "ex1 (5551)"] == ""
+    moodle = pd.read_csv(exports / "moodle-grades.csv", dtype=str, keep_default_na=False)
+    assert list(moodle.columns) == [*MOODLE_HEADER, "ex1 (5551)", "ex1 status"]
+    term = pd.read_csv(exports / "term-grades.csv", dtype=str, keep_default_na=False).set_index("student_id")
+    assert term.loc["bob", "ex1 status"] == "needs manual grading" and term.loc["bob", "ex1 late"] == "yes"
+    assert term.loc[me, "ex1 late"] == "yes" and term.loc["amy", "ex1 late"] == ""
+
+    # feedback archive: named for Canvas's re-upload where the submission came from Canvas
+    with zipfile.ZipFile(exports / "feedback-ex1.zip") as zf:
+        names = sorted(zf.namelist())
+    assert names == sorted(["smithamy_101_9001_ex1-feedback.html", f"by-student-id/{me}/ex1-feedback.html"])
