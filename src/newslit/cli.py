@@ -244,7 +244,7 @@ def cmd_demo(args) -> int:
                           False, True, None, args.quiet)
     print(f"\nGraded in {time.monotonic() - start:.1f} s with {args.workers} worker(s). Open the report(s) above; "
           f"the graded notebooks are in {course.folder('autograded')}.\nTry formgrader there: "
-          f"cd {dest} && jupyter lab   (Nbgrader > Formgrader)")
+          f"cd {dest} && {Path(sys.executable).parent / 'jupyter'} lab   (Nbgrader > Formgrader)")
     return status
 
 
