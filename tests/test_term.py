@@ -215,3 +215,98 @@ def test_a_term(tmp_path, capsys):
     with zipfile.ZipFile(exports / "feedback-ex1.zip") as zf:
         names = sorted(zf.namelist())
     assert names == sorted(["smithamy_101_9001_ex1-feedback.html", f"by-student-id/{me}/ex1-feedback.html"])
+
+
+def _autograded(course: Course, student: str, text: str):
+    folder = course.folder("autograded", "ex1", student)
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(written(released("ex1"), text), folder / "ex1.ipynb")
+
+
+@pytest.mark.slow
+def test_manual_scores_are_kept_only_for_the_answer_they_were_given_to(tmp_path):
+    """As after `nbgrader autograde` of a resubmission: each manual score flagged for review; settle()
+    keeps it when the written answer is the one graded, clears it otherwise (also when nobody recorded)."""
+    from nbgrader.api import Gradebook
+
+    from newslit.classroom import ensure_in_gradebook
+
+    course = Course(make_course(tmp_path))
+    ensure_in_gradebook(course, "ex1")
+    with Gradebook(course.db_url) as gb:
+        for sid in ("same", "changed", "unknown"):
+            gb.add_student(sid)
+            gb.add_submission("ex1", sid)
+            g = gb.find_grade("trace_first", "ex1", "ex1", sid)
+            g.manual_score, g.needs_manual_grade = 3, sid == "unknown"  # "unknown": graded, then autograded
+        gb.db.commit()
+    for sid in ("same", "changed", "unknown"):
+        _autograded(course, sid, "first answer")
+    assert regrade.settle(course, "ex1").cleared == [("unknown", "trace_first", 3.0)]
+    _autograded(course, "changed", "a rewritten answer")
+    with Gradebook(course.db_url) as gb:
+        for sid in ("same", "changed"):
+            gb.find_grade("trace_first", "ex1", "ex1", sid).needs_manual_grade = True  # what autograde does
+        gb.db.commit()
+    settled = regrade.settle(course, "ex1")
+    assert settled.kept == [("same", "trace_first")] and settled.cleared == [("changed", "trace_first", 3.0)]
+    with Gradebook(course.db_url) as gb:
+        assert gb.find_grade("trace_first", "ex1", "ex1", "same").score == 3
+        assert gb.find_grade("trace_first", "ex1", "ex1", "changed").manual_score is None
+        assert [gb.find_grade("trace_first", "ex1", "ex1", s).needs_manual_grade
+                for s in ("same", "changed", "unknown")] == [False, True, True]
+
+
+def test_replaced_and_renamed_submissions_are_found(tmp_path):
+    course = Course(make_course(tmp_path))
+    for sid in ("kept", "replaced", "renamed"):
+        folder = course.folder("submitted", "ex1", sid)
+        folder.mkdir(parents=True)
+        (folder / "ex1.ipynb").write_text(notebook({}, f"{sid} v1"), encoding="utf-8")
+        _autograded(course, sid, f"{sid} v1")
+    regrade.record_submitted(course, "ex1", ["kept", "replaced", "renamed"])
+    (course.folder("submitted", "ex1", "replaced") / "ex1.ipynb").write_text(notebook({}, "v2"), encoding="utf-8")
+    for n in (1, 2):
+        (course.folder("submitted", "ex1", "renamed") / f"ex1-{n}.ipynb").write_text(notebook({}, f"v{n + 1}"),
+                                                                                      encoding="utf-8")
+    messages = regrade.take_renamed(course, "ex1", ["kept", "replaced", "renamed"])
+    assert len(messages) == 1 and "ex1-2.ipynb" in messages[0] and "newest wins" in messages[0]
+    folder = course.folder("submitted", "ex1", "renamed")
+    assert [p.name for p in folder.glob("*.ipynb")] == ["ex1.ipynb"]
+    assert "v3" in (folder / "ex1.ipynb").read_text(encoding="utf-8")
+    assert len(list((course.root / "grading" / "superseded" / "renamed").rglob("*.ipynb"))) == 2
+    assert regrade.changed_submissions(course, "ex1", ["kept", "replaced", "renamed"]) == ["replaced", "renamed"]
+
+
+@pytest.mark.slow
+def test_an_lms_zip_is_collected_newest_first_and_only_changes_rewritten(tmp_path):
+    course = Course(make_course(tmp_path))
+    moodle = tmp_path / "moodle.csv"
+    moodle.write_text("First name,Last name,ID number,Email address\nAmy,Smith,S1,amy@uni.example\n", encoding="utf-8")
+    lms.import_roster(course, moodle)
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("Amy Smith_777_assignsubmission_file/ex1.ipynb", notebook({}, "amy"))
+        zf.writestr("Zed Unknown_778_assignsubmission_file_ex1.ipynb", notebook({}, "zed"))
+        zf.writestr("Amy Smith_777_assignsubmission_file/notes.txt", "x")
+    got = lms.collect_zip(course, "ex1", archive)
+    assert got.new == ["S1"] and any("Zed Unknown is not on the roster" in m for m in got.messages)
+    assert lms.submission_info(course, "ex1")["S1"]["prefix"] == "Amy Smith_777_assignsubmission_file_"
+    assert lms.collect_zip(course, "ex1", archive).unchanged == ["S1"]
+
+
+def test_late_penalty_per_started_day():
+    from newslit.late import PerDayPenalty
+
+    plugin = PerDayPenalty(percent_per_day=10, max_percent=25)
+    assert plugin.late_submission_penalty("s", 20.0, 0) is None
+    assert plugin.late_submission_penalty("s", 20.0, 60) == 2.0  # a started day
+    assert plugin.late_submission_penalty("s", 20.0, 86400 * 2 + 1) == 5.0  # three days, capped at 25 %
+    assert PerDayPenalty().late_submission_penalty("s", 20.0, 86400) is None
+
+
+def test_report_headings_are_readable():
+    from newslit.report import kind_name
+
+    assert kind_name("est_bound") == "The bound each figure carries"
+    assert "_" not in kind_name("est_something_new")
