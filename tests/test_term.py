@@ -46,16 +46,17 @@ def notebook(labels: dict, text: str) -> str:
 
 def test_canvas_and_moodle_rosters_are_read(tmp_path):
     path = canvas_export(tmp_path / "canvas.csv", [("Smith, Amy", "101", "S1", "amy"), ("Jones, Bob", "102", "S2", "")])
-    kind, people, columns = lms.read_roster(path)
-    assert kind == "canvas" and columns == ["ex1 (5551)", "Current Points", "Final Score"]
+    kind, people, columns, column = lms.read_roster(path)
+    assert kind == "canvas" and columns == ["ex1 (5551)", "Current Points", "Final Score"] and column == "ID"
     assert [(p.id, p.first_name, p.last_name, p.lms_user_id) for p in people] == [("101", "Amy", "Smith", "101"),
                                                                                  ("102", "Bob", "Jones", "102")]
     assert [p.id for p in lms.read_roster(path, "SIS User ID")[1]] == ["S1", "S2"]
     moodle = tmp_path / "moodle.csv"
     moodle.write_text("First name,Last name,ID number,Institution,Department,Email address\n"
                       "Amy,Smith,S1,,,amy@uni.example\nBob,Jones,,,,bob@uni.example\n", encoding="utf-8")
-    kind, people, _ = lms.read_roster(moodle)
-    assert kind == "moodle" and [p.id for p in people] == ["amy@uni.example", "bob@uni.example"]
+    kind, people, _, column = lms.read_roster(moodle)
+    assert (kind, column) == ("moodle", "Email address")
+    assert [p.id for p in people] == ["amy@uni.example", "bob@uni.example"]
     assert people[0].email == "amy@uni.example"
 
 

@@ -297,9 +297,9 @@ def cmd_roster(args) -> int:
     from newslit import lms
 
     course = _course(args)
-    kind, people, new = lms.import_roster(course, Path(args.file), args.id_column)
+    kind, people, new, column = lms.import_roster(course, Path(args.file), args.id_column)
     print(f"{len(people)} students from a {kind.capitalize()} export in the gradebook ({len(new)} new); "
-          f"student ids from the column {args.id_column or 'chosen by default (see --help)'}: "
+          f"student ids from the column {column!r}: "
           + ", ".join(p.id for p in people[:5]) + (", ..." if len(people) > 5 else ""))
     return 0
 
@@ -326,8 +326,8 @@ def cmd_collect(args) -> int:
     for a in names:  # the exchange: --update also collects submissions newer than the ones collected
         proc = classroom.nbgrader(course, "collect", a, "--update", log=course.root / "grading" / "logs" /
                                   f"collect-{a}.log")
-        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "Collecting submission" in ln
-                 or "Updating submission" in ln or "ERROR" in ln or "No submissions" in ln]
+        lines = [ln.split("] ", 1)[-1] for ln in (proc.stdout + proc.stderr).splitlines() if "Collecting submission"
+                 in ln or "Updating submission" in ln or "ERROR" in ln or "No submissions" in ln]
         print(f"{a}: " + ("\n    ".join(lines) if lines else "nothing new") + f" (log: grading/logs/collect-{a}.log)")
         status = max(status, 0 if proc.returncode == 0 else 2)
     return status

@@ -29,7 +29,6 @@ from newslit.classroom import Course, CourseError, statuses
 CANVAS_IDS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 MOODLE_IDS = ("First name", "Last name", "Surname", "ID number", "Username", "Email address")
 CANVAS_REQUIRED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-MOODLE_REQUIRED = ("First name", "Last name", "ID number", "Email address")
 # Canvas: name_[LATE_]userid_attachmentid_file; Moodle: Full Name_participantid_assignsubmission_file_[/]file
 CANVAS_FILE = re.compile(r"^(?P<prefix>(?P<name>[^_/]+)_(?:(?P<late>LATE)_)?(?P<user>\d+)_\d+_)(?P<file>[^/]+)$")
 MOODLE_FILE = re.compile(r"^(?P<prefix>(?P<name>[^/]+?)_(?P<user>\d+)_assignsubmission_file_?)/?(?P<file>[^/]+)$")
@@ -63,8 +62,8 @@ def which_lms(header) -> str:
                       "nor a Moodle grades or participants export (First name, Last name, ID number, Email address)")
 
 
-def read_roster(path: Path, id_column: str | None = None) -> tuple[str, list[Student], list[str]]:
-    """(lms, students, the export's assignment columns) from a Canvas or Moodle CSV export.
+def read_roster(path: Path, id_column: str | None = None) -> tuple[str, list[Student], list[str], str]:
+    """(lms, students, the export's assignment columns, the id column) from a Canvas or Moodle CSV export.
 
     The nbgrader id is ``id_column`` if given; by default Canvas's SIS Login ID (the login, as on
     JupyterHub) when every student has one, else Canvas's user ID; Moodle's ID number when every student
@@ -102,14 +101,14 @@ def read_roster(path: Path, id_column: str | None = None) -> tuple[str, list[Stu
     if len({s.id for s in students}) < len(students):
         raise CourseError(f"{path}: {id_column} is not unique; choose another with --id-column")
     extra = [c for c in header if c not in ids and c not in ("Email", "Institution", "Department")]
-    return lms, students, extra
+    return lms, students, extra, id_column
 
 
-def import_roster(course: Course, path: Path, id_column: str | None = None) -> tuple[str, list[Student], list[str]]:
-    """Put the roster's students into the gradebook (added or updated); returns (lms, students, new ids)."""
+def import_roster(course: Course, path: Path, id_column: str | None = None) -> tuple[str, list[Student], list[str], str]:
+    """Put the roster's students into the gradebook (added or updated); returns (lms, students, new ids, id column)."""
     from nbgrader.api import Gradebook
 
-    lms, people, columns = read_roster(path, id_column)
+    lms, people, columns, id_column = read_roster(path, id_column)
     with Gradebook(course.db_url) as gb:
         known = {s.id for s in gb.students}
         for p in people:
@@ -119,7 +118,7 @@ def import_roster(course: Course, path: Path, id_column: str | None = None) -> t
               "students": {p.id: {"first_name": p.first_name, "last_name": p.last_name, "email": p.email,
                                   "lms_user_id": p.lms_user_id, "columns": p.columns} for p in people}}
     (_lms_dir(course) / "roster.json").write_text(json.dumps(roster, indent=1), encoding="utf-8")
-    return lms, people, sorted({p.id for p in people} - known)
+    return lms, people, sorted({p.id for p in people} - known), id_column
 
 
 def roster(course: Course) -> dict:
