@@ -311,3 +311,14 @@ def test_report_headings_are_readable():
 
     assert kind_name("est_bound") == "The bound each figure carries"
     assert "_" not in kind_name("est_something_new")
+
+
+def test_a_due_date_for_an_unknown_exercise_is_an_error(tmp_path):
+    from newslit.classroom import CourseError
+    from newslit.late import set_due_dates
+
+    root = make_course(tmp_path)
+    with open(root / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write("\nc.NewslitTerm.due_dates = {'ex9': '2026-05-04 23:59 Europe/Berlin'}\n")
+    with pytest.raises(CourseError, match="ex9"):
+        set_due_dates(Course(root))

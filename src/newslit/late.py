@@ -40,22 +40,32 @@ def set_due_dates(course) -> dict[str, object]:
     from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
 
+    from newslit.classroom import CourseError
+
+    dates = due_dates(course)
+    unknown = sorted(set(dates) - set(course.assignments()))
+    if unknown:
+        raise CourseError(f"c.NewslitTerm.due_dates names {', '.join(unknown)}, which the course does not have")
     written = {}
     with Gradebook(course.db_url) as gb:
-        for name, when in due_dates(course).items():
+        for name, when in dates.items():
             written[name] = gb.update_or_create_assignment(name, duedate=parse_utc(when)).duedate
     return written
 
 
 def reapply(course, assignment: str) -> None:
     """Recompute every late notebook's penalty from its current score with the configured plugin."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties
 
     step = AssignLatePenalties(config=course.config)
     step.init_plugin()
     with Gradebook(course.db_url) as gb:
-        for sub in gb.assignment_submissions(assignment):
+        try:
+            submissions = gb.assignment_submissions(assignment)
+        except MissingEntry:  # not graded yet
+            return
+        for sub in submissions:
             late = sub.total_seconds_late
             for nb in sub.notebooks:
                 penalty = step.plugin_inst.late_submission_penalty(sub.student.id, nb.score, late) if late > 0 else None

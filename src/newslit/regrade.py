@@ -70,13 +70,17 @@ def answer_fingerprint(nb, grade_id: str) -> str | None:
 
 def settle(course: Course, assignment: str) -> Settled:
     """Keep manual scores whose answer is unchanged, clear those whose answer changed; update the ledger."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
     ledger = load(course)
     book = ledger.setdefault("manual", {}).setdefault(assignment, {})
     result = Settled()
     with Gradebook(course.db_url) as gb:
-        for sub in gb.assignment_submissions(assignment):
+        try:
+            submissions = gb.assignment_submissions(assignment)
+        except MissingEntry:  # not graded yet
+            return result
+        for sub in submissions:
             student = sub.student.id
             for nb in sub.notebooks:
                 path = course.folder("autograded", assignment, student) / f"{nb.name}.ipynb"
