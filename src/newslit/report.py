@@ -451,7 +451,8 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
             "most common wrong answer": view["top_wrong_answer"] + view["top_wrong_count"].map(
                 lambda n: f" ×{n}" if n else ""),
         })))
-    parts += ["<h2>Most common misconceptions</h2>", _table(mis) if len(mis) else "<p>No wrong answers.</p>"]
+    parts += ["<h2>Most common misconceptions</h2>",
+              _table(mis.assign(kind=mis["kind"].map(kind_name))) if len(mis) else "<p>No wrong answers.</p>"]
     for kind, conf in confs.items():
         parts += [f"<h2>Confusion matrix: {html.escape(kind_name(kind))}</h2>", figs[f"confusion:{kind}"],
                   "<p class='note'>Counts over all items of this kind and all students. Some off-diagonal cells are "
