@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import html
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,7 +72,7 @@ class Form:
             note, mark = w.HTML(), w.HTML()
             control.observe(lambda change, i=item.id: self._changed(i), names="value")
             self.controls[item.id], self.notes[item.id], self.marks[item.id] = control, note, mark
-            rows.append(w.VBox([w.HBox([control, mark], layout=w.Layout(align_items="flex-end")), note],
+            rows.append(w.VBox([w.HTML(item.prompt), w.HBox([control, mark]), note],
                                layout=w.Layout(margin="0 0 12px 0")))
         self.banner, self.status = w.HTML(), w.HTML()
         self.box = w.VBox([self.banner, *rows, self.status])
@@ -91,17 +92,16 @@ class Form:
     def _control(self, item: Item, value):
         import ipywidgets as w
 
-        # The prompt is the control's <label> (its accessible name: item id and question), shown above it.
-        label = dict(description=f'<div style="white-space:normal;line-height:1.4;text-align:left">{item.prompt}</div>',
-                     description_allow_html=True, style={"description_width": "initial"})
-        column = dict(flex_flow="column", align_items="flex-start")
+        # The control's <label> (its accessible name) is the item id and the prompt as text; it is squeezed to
+        # width 0 because the prompt is shown, with its markup, just above the control.
+        label = dict(description=_label(item), style={"description_width": "0px"})
         if item.kind == "choice":
             c = w.Dropdown(options=[(CHOOSE, "")] + [(o, o) for o in item.options],
-                           value=match_option(value, item.options) or "", **label, layout=w.Layout(**column))
+                           value=match_option(value, item.options) or "", **label, layout=w.Layout(width="max-content"))
         else:  # the value (and so the feedback) updates on Enter or Tab, not on every keystroke
             text = "" if value is None else str(value)
             c = w.Text(value=text, placeholder=item.placeholder, continuous_update=False, **label,
-                       layout=w.Layout(**column))
+                       layout=w.Layout(width="40ch"))
         c.add_class(f"nl-{self.qid}-{item.id}")
         return c
 
@@ -297,6 +297,13 @@ def item_options(qid: str, item_id: str) -> tuple:
     """The options of a choice item of a form that has run in this kernel (empty when unknown)."""
     item = _ITEMS.get(qid, {}).get(item_id)
     return item.options if item is not None and item.kind == "choice" else ()
+
+
+def _label(item: Item) -> str:
+    """The item id and its prompt as plain text (a control's accessible name)."""
+    blocks = re.sub(r"</?(div|p|br)\b[^>]*>", " ", item.prompt)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", blocks)).split())
+    return text if text.startswith(item.id) else f"{item.id}: {text}"
 
 
 def _msg(tone: str, text: str) -> str:
