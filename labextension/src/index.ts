@@ -85,15 +85,21 @@ function serveForm(panel: NotebookPanel, comm: Kernel.IComm, msg: KernelMessage.
   };
 }
 
-/** Mark a form (and the control a key or click lands on) so Lumino runs no shortcut for it. */
+/**
+ * Mark a form (and the control a key lands on) so Lumino runs no shortcut for keys pressed in it,
+ * and make the form focusable, so that a click on its text keeps the keys in the form too.
+ */
 function keepKeysInForms(event: Event): void {
   const target = event.target;
   if (!(target instanceof HTMLElement)) {
     return;
   }
   const form = target.closest(FORM);
-  if (!form) {
+  if (!(form instanceof HTMLElement)) {
     return;
+  }
+  if (!form.hasAttribute('tabindex')) {
+    form.tabIndex = -1;
   }
   for (const node of [form, target]) {
     if (!node.hasAttribute('data-lm-suppress-shortcuts')) {
@@ -111,6 +117,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Capture on window runs before the application's keydown handler (capture on document).
     window.addEventListener('keydown', keepKeysInForms, true);
     window.addEventListener('focusin', keepKeysInForms, true);
+    window.addEventListener('mousedown', keepKeysInForms, true);
     tracker.widgetAdded.connect((_, panel) => {
       const register = (kernel: Kernel.IKernelConnection | null | undefined) =>
         kernel?.registerCommTarget(TARGET, (comm, msg) => serveForm(panel, comm, msg));
