@@ -85,9 +85,16 @@ function serveForm(panel: NotebookPanel, comm: Kernel.IComm, msg: KernelMessage.
   };
 }
 
+/** A key pressed in a form has done its work in the form: the notebook must not act on it. */
+function stopAtForm(event: KeyboardEvent): void {
+  event.stopPropagation();
+}
+
 /**
- * Mark a form (and the control a key lands on) so Lumino runs no shortcut for keys pressed in it,
- * and make the form focusable, so that a click on its text keeps the keys in the form too.
+ * Keep keys pressed in a form out of the notebook: mark the form (and the control a key lands on)
+ * so Lumino runs no shortcut for them; stop them at the form, before the notebook (which, in edit
+ * mode, would move the focus to the cell's editor); make the form focusable, so that a click on its
+ * text keeps the keys in the form too.
  */
 function keepKeysInForms(event: Event): void {
   const target = event.target;
@@ -100,6 +107,7 @@ function keepKeysInForms(event: Event): void {
   }
   if (!form.hasAttribute('tabindex')) {
     form.tabIndex = -1;
+    form.addEventListener('keydown', stopAtForm);
   }
   for (const node of [form, target]) {
     if (!node.hasAttribute('data-lm-suppress-shortcuts')) {
