@@ -226,11 +226,9 @@ class CellLink:
     """
 
     def __init__(self, cell_id: str, source: str):
-        import comm
-
         self.source, self.ready, self.reason, self.seq = source, None, "", 0
         self.on_reply: Callable = lambda seq, ok: None
-        self.comm = comm.create_comm(target_name=RECORDER, data={"cell_id": cell_id})
+        self.comm = _open_comm(cell_id)
         self.comm.on_msg(self._message)
         self.comm.on_close(self._closed)
 
@@ -269,6 +267,13 @@ class CellLink:
     def close(self):
         self.on_reply = lambda seq, ok: None
         self.comm.close()
+
+
+def _open_comm(cell_id: str):
+    """A comm to the front end's newslit-recorder, about the cell ``cell_id``."""
+    import comm
+
+    return comm.create_comm(target_name=RECORDER, data={"cell_id": cell_id})
 
 
 @dataclass
