@@ -204,8 +204,8 @@ class Form:
         if pending:
             self.status.value = _msg("info", f"Writing {len(pending)} change(s) into this cell…")
             return
-        saved = " Each answer is written into this cell as you choose it; save (or let autosave) keep it." \
-            if self.connected() else ""
+        saved = (" Each answer is written into this cell as you choose it; save the notebook (or wait for "
+                 "autosave) to keep it on disk.") if self.connected() else ""
         self.status.value = _msg("good" if answered == len(self.items) else "info",
                                  f"Recorded in this cell: {answered} of {len(self.items)} answered.{saved}")
 
