@@ -29,6 +29,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]
 
 
+# A blank code answer is a comment, not nbgrader's default `raise NotImplementedError()`: Run All reaches
+# the end of every exercise (the setup cell sets each code answer to None; its check says "not answered yet").
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+
 # Feedback shows each item's verdict and explanation, never the hidden tests (the key).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -106,7 +106,7 @@ def answer_and_record(s: Student, answers: list[dict], practice: tuple[str, str]
     """Run All, click every answer, see NOT RECORDED YET, re-run each form cell; change one answer
     and re-record it; save."""
     s.run_all()
-    summary = s.cell_with("summary(")
+    summary = s.cell_with("before_you_submit(")
     s.wait_output(summary, "Not answered")
     s.shot("1-ran-all")
 
@@ -185,7 +185,7 @@ def test_clicked_answers_are_graded_in_jupyterlab_and_notebook7(tmp_path):
 
             if ui == "lab":  # the same student restarts the kernel, runs everything again and saves
                 s.restart_run_all()
-                summary = s.cell_with("summary(")
+                summary = s.cell_with("before_you_submit(")
                 for qid, n in forms(answers).values():
                     s.wait_output(summary, f"{qid}: all {n} items answered and recorded.")
                 s.kernel_ready()

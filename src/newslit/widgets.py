@@ -40,6 +40,10 @@ class Item:
     placeholder: str = ""
 
 
+# Called as listener(form) when a form is drawn and whenever its answers change (newslit.check redraws its checks).
+ON_CHANGE: list[Callable[[Form], None]] = []
+
+
 def grading_run() -> bool:
     """True while nbgrader executes the notebook (autograde / validate)."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
@@ -138,6 +142,8 @@ class Form:
         else:
             self.status.value = _msg("good" if answered == len(self.items) else "info",
                                      f"Recorded in this cell: {answered} of {len(self.items)} answered.")
+        for listener in ON_CHANGE:
+            listener(self)
 
     def close(self):
         self.box.close()
