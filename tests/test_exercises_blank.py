@@ -28,6 +28,8 @@ def text(cell) -> str:
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_every_form_cell_cannot_be_deleted_and_stays_editable(name):
+    """JupyterLab 4.6 and Notebook 7 refuse a type change only in cells with editable: false, which would also
+    refuse typing and recording; a form cell turned raw or markdown is graded as the code cell it was."""
     source = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
     forms = form_cells(released(name))
     assert forms and len(forms) == len(form_cells(source))

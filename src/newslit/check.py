@@ -15,8 +15,8 @@ from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_n
 from newslit.grading import plain
 from newslit.widgets import grading_run, item_options, live_form, match_option, unrecorded
 
-VALIDATE = ("nbgrader's Validate button re-runs the notebook the way the grader will and reports errors. It does "
-            "not check your answers (a notebook full of blanks passes): this list does.")
+VALIDATE = ("nbgrader's Validate button re-runs the notebook the way the grader will and reports errors and empty "
+            "written answers. It does not check your form and code answers, even blank ones: this list does.")
 
 
 def _choice(value, options=()):
