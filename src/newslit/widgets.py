@@ -133,6 +133,8 @@ class Form:
         self.notes[item_id].value = _msg(tone, check.message + (f" — {html.escape(why)}" if why else ""))
 
     def _update_status(self):
+        for listener in ON_CHANGE:  # before the status, so that no early return skips them
+            listener(self)
         pending = self.changed()
         answered = len(self.values())
         if pending:
@@ -142,8 +144,6 @@ class Form:
         else:
             self.status.value = _msg("good" if answered == len(self.items) else "info",
                                      f"Recorded in this cell: {answered} of {len(self.items)} answered.")
-        for listener in ON_CHANGE:
-            listener(self)
 
     def close(self):
         self.box.close()
