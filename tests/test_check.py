@@ -1,7 +1,11 @@
 """The checks students see: one line per item, kept current while the form changes, and a self-check
 before submitting that names each form and item."""
 
+import os
+
 import pytest
+from harness import ROOT, released
+from jupyter_client.manager import start_new_kernel
 
 from newslit import check
 from newslit.check import VALIDATE, before_you_submit, check_answer, summary
@@ -90,3 +94,30 @@ def test_before_you_submit_goes_through_every_form_and_says_what_validate_does(c
     assert "Fix what is listed above" in out and out.rstrip().endswith(VALIDATE)
     before_you_submit(("Labels", labels, ["c02", "c06"], "ex-labels", "choice"))
     assert "Everything is answered and recorded" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_in_a_kernel_a_click_redraws_the_check_under_the_form():
+    """The released ex1 in a real kernel: a click sends update_display_data for that item's check line."""
+    nb = released("ex1")
+    form = next(i for i, c in enumerate(nb.cells) if c.source.startswith("labels = ask("))
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT / "exercises" / "ex1"),
+                              env={k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"})
+    try:
+        def run(code):
+            messages = []
+            kc.execute_interactive(code, timeout=60, output_hook=messages.append)
+            assert not [m for m in messages if m["msg_type"] == "error"], code
+            return messages
+
+        for cell in nb.cells[:form + 3]:  # up to the first two check cells under the labels form
+            if cell.cell_type == "code":
+                run(cell.source)
+        shown = run("import newslit.widgets as w\nw.live_form('ex1-labels').controls['c02'].value = 'opinion'")
+        updates = {m["content"]["transient"]["display_id"]: m["content"]["data"]["text/plain"]
+                   for m in shown if m["msg_type"] == "update_display_data"}
+        assert updates["newslit-check-ex1-labels-c02"].startswith("c02: answered ('opinion'). ⚠ NOT RECORDED YET")
+        assert updates["newslit-check-ex1-labels-c06"] == "c06: not answered yet."
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
