@@ -15,9 +15,10 @@ from pathlib import Path
 FOLDER = "newslit-student"
 README = """# Reading one news article like a fact-checker (student copy)
 
-You need Python 3.11, 3.12 or 3.13. Open a terminal in this folder (the one that holds this README,
-`lessons/` and `exercises/`) and type two commands: the first installs the course (once), the second
-starts JupyterLab on this folder, with the lessons and the exercises side by side.
+You need Python 3.11, 3.12 or 3.13 (on Debian or Ubuntu, also the `python3-venv` package). Open a
+terminal in this folder (the one that holds this README, `lessons/` and `exercises/`) and type two
+commands: the first installs the course (once), the second starts JupyterLab on this folder, with the
+lessons and the exercises side by side.
 
     python3 -m venv .venv && .venv/bin/pip install {wheel}
     .venv/bin/newslit-student
