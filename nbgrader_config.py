@@ -30,6 +30,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]
 
 
+# A blank code answer is a comment, not nbgrader's default `raise NotImplementedError()`: Run All reaches
+# the end of every exercise (the setup cell sets each code answer to None; its check says "not answered yet").
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+
 # Feedback: the course's template (templates/feedback_newslit/newslit.html.j2) names each item in the summary, says
 # "not graded yet" for a written answer still to grade and shows no In/Out prompts.
 c.GenerateFeedback.preprocessors = [

@@ -113,7 +113,7 @@ def forms(answers: list[dict]) -> dict[str, tuple[str, int]]:
 def start(s: Student, practice: tuple[str, str]):
     """Run All, see the checks say "Not answered", get immediate feedback on a practice item."""
     s.run_all()
-    s.wait_output(s.cell_with("summary("), "Not answered")
+    s.wait_output(s.cell_with("before_you_submit("), "Not answered")
     s.shot("1-ran-all")
     claim, label = practice
     s.choose("ex1-practice", claim, label)
@@ -339,7 +339,7 @@ def test_clicks_are_in_the_saved_notebook_without_a_rerun_in_jupyterlab_and_note
                 for var, expected in expected_literals(answers).items():
                     assert literal_in_page(s, var) == expected, f"reload: {var} on the page differs from the clicks"
                 s.restart_run_all()
-                summary = s.cell_with("summary(")
+                summary = s.cell_with("before_you_submit(")
                 for qid, n in forms(answers).values():
                     s.wait_output(summary, f"{qid}: all {n} items answered and recorded.")
                 s.kernel_ready()

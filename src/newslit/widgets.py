@@ -47,6 +47,10 @@ class Item:
     placeholder: str = ""
 
 
+# Called as listener(form) when a form is drawn and whenever its answers change (newslit.check redraws its checks).
+ON_CHANGE: list[Callable[[Form], None]] = []
+
+
 def grading_run() -> bool:
     """True while nbgrader executes the notebook (autograde / validate)."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
@@ -182,6 +186,8 @@ class Form:
 
     def _update_status(self):
         """Per item, at the top and on the status line: which answers are in the notebook and which not yet."""
+        for listener in ON_CHANGE:  # before the status, so that no early return skips them
+            listener(self)
         pending = self.changed()
         answered = len(self.values())
         writing = self.connected() and bool(self.sent)
