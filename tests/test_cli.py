@@ -11,7 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from newslit import assign, cli, personas
+from newslit import assign, classroom, cli, personas
 from newslit.answers import normalize_label
 from newslit.classroom import Course, feedback_leaks, split
 from newslit.grading import check
@@ -68,7 +68,8 @@ def test_feedback_files_that_could_leak_the_key_are_found(tmp_path):
     (folder.parent.parent / "bob" / "ex1").mkdir(parents=True)
     (folder.parent.parent / "bob" / "ex1" / "ex1.html").write_text("<p>c02: ✔ correct. Why: …</p>")
     leaks = feedback_leaks(course, "ex1")
-    assert set(leaks) == {str(folder / "ex1.html"), str(folder / "key.txt")}
+    assert set(leaks) == {str(folder / "ex1.html")}
+    assert classroom.withhold_extra_files(course, "ex1") == [folder / "key.txt"] and not (folder / "key.txt").exists()
 
 
 def test_every_item_has_its_key_in_data_key_and_no_notebook_holds_one(capsys):

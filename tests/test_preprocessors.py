@@ -99,7 +99,9 @@ def test_autograde_runs_nbgraders_steps_with_the_schema_once_check(steps):
         expected.insert(expected.index("newslit.preprocessors.CheckCellMetadataOnce"),
                         "newslit.preprocessors.drop_broken_nbgrader_metadata")
     else:  # items are scored right after the notebook ran, before nbgrader reads any score
-        expected.insert(expected.index("nbgrader.preprocessors.Execute") + 1, "newslit.preprocessors.ScoreItems")
+        # the student's kernel runs sandboxed (newslit.sandbox); items are scored right after it ran
+        expected[expected.index("nbgrader.preprocessors.Execute")] = "newslit.sandbox.SandboxedExecute"
+        expected.insert(expected.index("newslit.sandbox.SandboxedExecute") + 1, "newslit.preprocessors.ScoreItems")
     assert "nbgrader.preprocessors.CheckCellMetadata" in default
     assert list(_course_config().Autograde[steps]) == expected
 
