@@ -30,6 +30,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebo
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv.tmp"]
 
 
+# A blank code answer is a comment, not nbgrader's default `raise NotImplementedError()`: Run All reaches
+# the end of every exercise (the setup cell sets each code answer to None; its check says "not answered yet").
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+
 # Feedback: the course's template (templates/feedback_newslit/newslit.html.j2) names each item in the summary, says
 # "not graded yet" for a written answer still to grade and shows no In/Out prompts.
 c.GenerateFeedback.preprocessors = [
@@ -51,6 +55,14 @@ c.HTMLExporter.exclude_output_prompt = True
 # It is nbgrader's Execute step (newslit.sandbox.SandboxedExecute, first in autograde_preprocessors below).
 # Where bwrap cannot run, grading warns once and runs unprotected. To turn it off on purpose:
 # c.SandboxedKernelManager.sandbox = False
+# Late work (docs/instructor-guide.md, "Deadlines and late work"). Due dates per exercise: `newslit grade`
+# writes them into the gradebook (times without a zone are UTC); nbgrader marks a submission whose
+# timestamp is later as late, and its AssignLatePenalties step asks the plugin below for a penalty.
+c.NewslitTerm.due_dates = {}  # e.g. {"ex1": "2026-05-04 23:59 Europe/Berlin", "ex2": "2026-05-18 23:59 Europe/Berlin"}
+c.AssignLatePenalties.plugin_class = "newslit.late.PerDayPenalty"
+c.PerDayPenalty.percent_per_day = 0  # e.g. 10: a tenth of the score off per started day late (0: no penalty)
+c.PerDayPenalty.max_percent = 100
+
 # Per-cell time limit while grading: a student's infinite loop is interrupted, later cells still run.
 c.Execute.timeout = 30
 # Stop each student's kernel at once when its notebook is done (the outputs are already collected):

@@ -1,9 +1,10 @@
 """A student in a real browser: a loopback Jupyter server, headless Chromium, and the clicks.
 
 ``JupyterServer`` runs ``jupyter lab`` on 127.0.0.1 with a token and every Jupyter directory
-(config, settings, workspaces, runtime, data, HOME) inside a temporary folder. ``Student`` drives
-one notebook page in JupyterLab ("lab") or Notebook 7 ("nb7") through the UI only: menus, widget
-controls, Shift+Enter in a cell, the toolbar's save button. ``Processes`` stops everything a
+(config, settings, workspaces, runtime, data, HOME) inside a temporary folder, optionally with
+front-end extensions disabled. ``Student`` drives one notebook page in JupyterLab ("lab") or
+Notebook 7 ("nb7") through the UI only: menus, widget controls, keys, Shift+Enter in a cell, the
+toolbar's save button, a page reload; ``axe()`` runs axe-core (vendored: tests/vendor/axe.min.js). ``Processes`` stops everything a
 test started, by pid and process group, including kernels (which run in their own sessions).
 """
 
@@ -29,6 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # Settings that keep the UI quiet and deterministic (no news toast, no update check, no network).
 SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
             {"fetchNews": "false", "checkForUpdates": False}}
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.11.1 (npm), MPL-2.0
 
 
 def require_browser() -> str:
@@ -135,8 +137,8 @@ def free_port() -> int:
 class JupyterServer:
     """``jupyter lab`` on loopback with a token; Notebook 7's /notebooks is served by the same server."""
 
-    def __init__(self, base: Path, root_dir: Path):
-        self.base, self.root_dir = base, root_dir
+    def __init__(self, base: Path, root_dir: Path, disabled: tuple[str, ...] = ()):
+        self.base, self.root_dir, self.disabled = base, root_dir, disabled
         self.token = secrets.token_hex(16)
         self.port = free_port()
         self.log = base / "server.log"
@@ -161,6 +163,10 @@ class JupyterServer:
             path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
+        if self.disabled:  # what `jupyter labextension disable --level=user` writes, for Lab and Notebook 7
+            page_config = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig" / "page_config.json"
+            page_config.parent.mkdir(parents=True, exist_ok=True)
+            page_config.write_text(json.dumps({"disabledExtensions": {name: True for name in self.disabled}}))
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
                "--ServerApp.allow_remote_access=False"]
@@ -242,6 +248,12 @@ class Student:
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
         self.kernel_ready()
 
+    def reload(self):
+        """Reload the page (the kernel keeps running) and wait for the notebook and its kernel."""
+        self.page.reload()
+        self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        self.kernel_ready()
+
     def shot(self, name: str):
         self.shots.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(self.shots / f"{self.ui}-{name}.png"))
@@ -285,6 +297,12 @@ class Student:
         assert n == 1, f"{n} code cells contain {text!r}"
         return cells.first
 
+    def cell_types(self) -> list[str]:
+        """The type of every cell on the page, in order ("code", "markdown", "raw")."""
+        return self.page.evaluate("() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map(c => "
+                                  "['Code', 'Markdown', 'Raw'].find(t => c.classList.contains(`jp-${t}Cell`)))"
+                                  ".map(t => t ? t.toLowerCase() : '?')")
+
     def source_of(self, cell) -> str:
         """The cell's text as the editor holds it (one CodeMirror line per line)."""
         cell.scroll_into_view_if_needed()
@@ -317,6 +335,24 @@ class Student:
     def status(self, qid: str):
         """The form's status line (the last HTML widget directly in the form box)."""
         return self.page.locator(f".nl-form-{qid} > .widget-html").last
+
+    def banner(self, qid: str):
+        """The line at the top of the form (empty unless something is not recorded)."""
+        return self.page.locator(f".nl-form-{qid} > .widget-html").first
+
+    def mark(self, qid: str, item: str):
+        """What the form says beside an item's control: recorded or not."""
+        return self.page.locator(f".nl-form-{qid} .widget-hbox:has(.nl-{qid}-{item}) > .widget-html")
+
+    def axe(self, selector: str) -> list[dict]:
+        """axe-core's violations within the elements matching ``selector`` (none may be missing)."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(path=str(AXE))
+        assert self.page.locator(selector).count(), f"nothing matches {selector}"
+        return self.page.evaluate("async sel => (await axe.run(document.querySelectorAll(sel))).violations"
+                                  ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
+                                  "nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}))",
+                                  selector)
 
     def shown(self, qid: str, item: str) -> str:
         """What a control shows: the selected option's text (ipywidgets renders spaces as NBSP) or the input's value."""

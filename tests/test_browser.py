@@ -1,11 +1,17 @@
 """The student flow of exercise 1 in a real browser, graded by nbgrader.
 
-A copy of the released notebook is opened in JupyterLab and in Notebook 7 (headless Chromium),
-run, answered by clicking the widgets (a planned mix of right, accepted-alternate and wrong
-answers), recorded by re-running each form cell with Shift+Enter, and saved with the toolbar's
-save button. In JupyterLab the student then does Kernel > Restart Kernel and Run All Cells… and
-saves again. ``nbgrader autograde`` must give each saved file exactly the score the key predicts.
-Screenshots, the server log and the saved notebooks land in test-artifacts/browser/ on failure.
+A copy of the released notebook is opened in JupyterLab and in Notebook 7 (headless Chromium), run,
+and answered by clicking the widgets (a planned mix of right, accepted-alternate and wrong answers).
+
+- With the newslit-recorder extension (as installed): each click is in the cell's ``recorded=``
+  literal at once, so the toolbar's save button writes it without re-running any cell; keys pressed
+  in a menu or text box change only the answer; axe-core finds no violation in the forms; in
+  JupyterLab a page reload shows every answer and Restart Kernel and Run All Cells… loses none.
+- With the extension disabled: every change says NOT RECORDED YET beside the item, at the top of
+  the form and on its status line, and re-running each form cell (Shift+Enter) records the clicks.
+
+``nbgrader autograde`` must give each saved file exactly the score the key predicts. Screenshots,
+the server log and the saved notebooks land in test-artifacts/browser/ on failure.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ASSIGNMENT = "ex1"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 WRONG_CUES = ("reportedly", "said", "according to")
+EXTENSION = "newslit-recorder"
+FORM_QIDS = ("ex1-practice", "ex1-labels", "ex1-cues")
 
 
 def graded_items(nb) -> list[dict]:
@@ -102,28 +110,106 @@ def forms(answers: list[dict]) -> dict[str, tuple[str, int]]:
     return out
 
 
-def answer_and_record(s: Student, answers: list[dict], practice: tuple[str, str]):
-    """Run All, click every answer, see NOT RECORDED YET, re-run each form cell; change one answer
-    and re-record it; save."""
+def start(s: Student, practice: tuple[str, str]):
+    """Run All, see the checks say "Not answered", get immediate feedback on a practice item."""
     s.run_all()
-    summary = s.cell_with("summary(")
-    s.wait_output(summary, "Not answered")
+    s.wait_output(s.cell_with("before_you_submit("), "Not answered")
     s.shot("1-ran-all")
-
-    claim, label = practice  # immediate feedback on a practice item
+    claim, label = practice
     s.choose("ex1-practice", claim, label)
     s.see(s.page.locator(".nl-form-ex1-practice"), f"'{label}' is right")
 
-    first = answers[0]  # first recorded as a decoy, then changed: re-recording must replace it
+
+def click_all(s: Student, answers: list[dict]) -> str:
+    """Click every planned answer; the first one is first set to a decoy, then changed. Returns the decoy."""
+    first = answers[0]
     decoy = next(lab for lab in data.LABELS if lab != first["answer"])
     for a in answers:
         if a["kind"] == "label":
             s.choose(a["qid"], a["item"], decoy if a is first else a["answer"])
         else:
             s.type_text(a["qid"], a["item"], a["answer"])
+    return decoy
+
+
+def keys_stay_in_the_form(s: Student, label: dict, cue: dict):
+    """Type-ahead, arrows, Enter and letters in a menu, typing and Enter in a text box, and letters after a
+    double-click on a prompt change only the answers, each time starting with the cursor in a cell's
+    editor (edit mode): no cell is added, removed or changes type, and no key lands in a cell's source."""
+    cells = s.cell_types()
+    editor = s.cell_with(f"{label['var']} = ask(").locator(".cm-content")
+    editor.click()
+    s.page.locator(f".nl-{label['qid']}-{label['item']} select").click()
+    for key in ("Escape", "h", "ArrowDown", "ArrowUp", "r", "m", "y", "Enter", "Escape"):
+        s.page.keyboard.press(key)
+    assert s.shown(label["qid"], label["item"]) == "hedged"  # 'h' -> hedged, down -> denied, up -> hedged
+    editor.click()
+    s.page.locator(f".nl-{cue['qid']}-{cue['item']} input").click()
+    s.page.keyboard.type("said")
+    s.page.keyboard.press("Enter")
+    editor.click()
+    s.page.locator(f".nl-form-{label['qid']} .widget-html").nth(1).dblclick()  # a prompt's text
+    for key in ("r", "a", "b", "m", "d", "ArrowUp", "Enter"):
+        s.page.keyboard.press(key)
+    s.page.wait_for_timeout(500)  # a shortcut, had one fired, would have changed the cells by now
+    assert s.cell_types() == cells, f"{s.ui}: keys pressed in a form reached notebook shortcuts"
+    assert s.shown(cue["qid"], cue["item"]) == "said" and s.shown(label["qid"], label["item"]) == "hedged"
+    s.see(editor, f"'{label['item']}': 'hedged'")
+    assert literal_in_page(s, label["var"]) == {label["item"]: "hedged"}
+    assert literal_in_page(s, cue["var"]) == {cue["item"]: "said"}
+
+
+def no_axe_violations(s: Student):
+    """axe-core finds nothing within the course's forms; and it does find an unlabelled menu (the probe)."""
+    for qid in FORM_QIDS:
+        s.page.locator(f".nl-form-{qid}").scroll_into_view_if_needed()
+        assert s.axe(f".nl-form-{qid}") == [], f"{s.ui}: axe-core violations in {qid}"
+    s.page.evaluate("() => document.querySelector('.nl-form-ex1-labels').insertAdjacentHTML("
+                    "'afterend', '<div class=\"nl-axe-probe\"><select><option>x</option></select></div>')")
+    assert [v["id"] for v in s.axe(".nl-axe-probe")] == ["select-name"]
+    s.page.evaluate("() => document.querySelector('.nl-axe-probe').remove()")
+
+
+def recorded_on_click(s: Student, answers: list[dict], practice: tuple[str, str]):
+    """With the extension: every click is written into its cell (no re-run), marked recorded, then saved."""
+    start(s, practice)
+    labels = [a for a in answers if a["kind"] == "label"]
+    keys_stay_in_the_form(s, labels[1], next(a for a in answers if a["kind"] == "cue"))
+    ran = {var: prompt(s, var) for var in forms(answers)}
+    decoy = click_all(s, answers)
+    first = answers[0]
+    cell = s.cell_with(f"{first['var']} = ask(")
+    s.see(cell.locator(".cm-content"), f"'{first['item']}': '{decoy}'")
+    s.choose(first["qid"], first["item"], first["answer"])  # a recorded answer changed: the literal follows
+    for qid, n in forms(answers).values():
+        s.see(s.status(qid), f"Recorded in this cell: {n} of {n} answered.")
+        assert s.banner(qid).text_content() == ""
+    for a in answers:
+        s.see(s.mark(a["qid"], a["item"]), "✓ recorded in the notebook")
+    s.see(cell.locator(".cm-content"), f"'{first['item']}': '{first['answer']}'")
+    assert f"'{first['item']}': '{decoy}'" not in s.source_of(cell)
+    s.shot("2-clicked-recorded")
+    s.save()
+    assert {var: prompt(s, var) for var in ran} == ran, "a form cell was re-run"
+
+
+def prompt(s: Student, var: str) -> str:
+    """The execution count shown beside a form cell, e.g. "[7]:"."""
+    return s.cell_with(f"{var} = ask(").locator(".jp-InputArea-prompt").text_content().strip()
+
+
+def recorded_by_rerun(s: Student, answers: list[dict], practice: tuple[str, str]):
+    """Without the extension: NOT RECORDED YET beside each change, at the top and on the status line;
+    re-running each form cell records the clicks; one change re-recorded; saved."""
+    start(s, practice)
+    first = answers[0]
+    decoy = click_all(s, answers)
     for var, (qid, n) in forms(answers).items():
         s.see(s.status(qid), f"NOT RECORDED YET: {n} change(s)")
+        s.see(s.banner(qid), f"NOT RECORDED YET: {n} change(s)")
         assert "recorded=None" in s.source_of(s.cell_with(f"{var} = ask(")), f"{qid} recorded before the re-run"
+    for a in answers:
+        s.see(s.mark(a["qid"], a["item"]), "NOT RECORDED YET")
     s.shot("2-clicked-not-recorded")
 
     for var, (qid, n) in forms(answers).items():
@@ -131,109 +217,155 @@ def answer_and_record(s: Student, answers: list[dict], practice: tuple[str, str]
         s.rerun(cell)
         s.see(s.status(qid), f"Recorded in this cell: {n} of {n} answered.")
         s.see(cell.locator(".cm-content"), "recorded={")
+        assert s.banner(qid).text_content() == ""
     s.shot("3-recorded")
 
     cell = s.cell_with(f"{first['var']} = ask(")
     assert f"'{first['item']}': '{decoy}'" in s.source_of(cell)
     s.choose(first["qid"], first["item"], first["answer"])
     s.see(s.status(first["qid"]), f"NOT RECORDED YET: 1 change(s) ({first['item']})")
+    s.see(s.mark(first["qid"], first["item"]), "NOT RECORDED YET")
     s.rerun(cell)
     s.see(cell.locator(".cm-content"), f"'{first['item']}': '{first['answer']}'")
     s.save()
     s.shot("4-saved")
 
 
-def test_clicked_answers_are_graded_in_jupyterlab_and_notebook7(tmp_path):
-    """Clicks -> Shift+Enter -> save -> nbgrader autograde gives exactly the planned score (Lab, restart, NB7)."""
-    require_browser()
-    started = time.monotonic()
+def literal_in_page(s: Student, var: str) -> dict:
+    """The ``recorded=`` literal of the form cell for ``var`` as the page's editor shows it."""
+    call = ast.parse(s.source_of(s.cell_with(f"{var} = ask("))).body[0].value
+    return ast.literal_eval(next(kw.value for kw in call.keywords if kw.arg == "recorded"))
+
+
+def all_shown(s: Student, answers: list[dict]):
+    shown = {(a["qid"], a["item"]): s.shown(a["qid"], a["item"]) for a in answers}
+    assert shown == {(a["qid"], a["item"]): a["answer"] for a in answers}, f"{s.ui}: the forms do not show the answers"
+
+
+def setting() -> tuple[list[dict], tuple[str, str]]:
     items = graded_items(released(ASSIGNMENT))
     assert items, "the released notebook has no autograded items"
-    plans = {"lab": plan(items, 0), "nb7": plan(items, 1)}
     public = data.load("claims")
     practice_id = public.index[public["role"] == "practice"][0]
-    practice = (practice_id, public.loc[practice_id, "label"])
+    return items, (practice_id, public.loc[practice_id, "label"])
 
-    work, shots, saved = tmp_path / "work", tmp_path / "shots", tmp_path / "saved"
-    for d in (work / "lab", work / "nb7", saved):
-        d.mkdir(parents=True)
-    for ui in plans:
-        shutil.copy(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", work / ui / f"{ASSIGNMENT}.ipynb")
 
-    procs = Processes()
-    server = browser = None
-    students: list[Student] = []
-    submissions = {}
+class Run:
+    """One browser test's server, browser, students and submissions; on failure, keeps the evidence."""
 
-    def keep(student: str, s: Student, answers: list[dict]):
-        submissions[student] = (s.file.read_bytes(), answers)
-        (saved / f"{student}.ipynb").write_bytes(submissions[student][0])
+    def __init__(self, tmp_path, uis: list[str], disabled: tuple[str, ...] = ()):
+        self.tmp, self.uis = tmp_path, uis
+        self.work, self.shots, self.saved = tmp_path / "work", tmp_path / "shots", tmp_path / "saved"
+        for ui in uis:
+            (self.work / ui).mkdir(parents=True)
+            shutil.copy(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", self.work / ui / f"{ASSIGNMENT}.ipynb")
+        self.saved.mkdir(parents=True)
+        self.procs = Processes()
+        self.server = JupyterServer(tmp_path / "jupyter", self.work, disabled)
+        self.browser = None
+        self.students: list[Student] = []
+        self.submissions: dict[str, tuple[bytes, list[dict]]] = {}
 
-    try:
-        server = JupyterServer(tmp_path / "jupyter", work)
-        server.start()
-        browser = Browser(tmp_path / "chromium-profile")
+    def __enter__(self):
+        self.server.start()
+        self.browser = Browser(self.tmp / "chromium-profile")
+        return self
 
-        for ui, answers in plans.items():
-            s = Student(browser, server, ui, f"{ui}/{ASSIGNMENT}.ipynb", shots)
-            students.append(s)
-            answer_and_record(s, answers, practice)
-            literals = expected_literals(answers)
-            for var, expected in literals.items():
-                assert recorded_on_disk(s.file, var) == expected, f"{ui}: {var} on disk differs from the clicks"
-            keep(f"browser_{ui}", s, answers)
+    def student(self, ui: str) -> Student:
+        s = Student(self.browser, self.server, ui, f"{ui}/{ASSIGNMENT}.ipynb", self.shots)
+        self.students.append(s)
+        return s
 
-            if ui == "lab":  # the same student restarts the kernel, runs everything again and saves
-                s.restart_run_all()
-                summary = s.cell_with("summary(")
-                for qid, n in forms(answers).values():
-                    s.wait_output(summary, f"{qid}: all {n} items answered and recorded.")
-                s.kernel_ready()
-                shown = {(a["qid"], a["item"]): s.shown(a["qid"], a["item"]) for a in answers}
-                assert shown == {(a["qid"], a["item"]): a["answer"] for a in answers}
-                s.shot("5-restarted-run-all")
-                s.save()
-                for var, expected in literals.items():
-                    assert recorded_on_disk(s.file, var) == expected, f"restart: {var} changed on disk"
-                keep("browser_lab_restart", s, answers)
-            s.close()
-            students.remove(s)
-        browser_seconds = time.monotonic() - started
+    def keep(self, name: str, s: Student, answers: list[dict]):
+        """The saved file as a submission, once its form cells hold exactly the clicked answers."""
+        for var, expected in expected_literals(answers).items():
+            assert recorded_on_disk(s.file, var) == expected, f"{name}: {var} on disk differs from the clicks"
+        self.submissions[name] = (s.file.read_bytes(), answers)
+        (self.saved / f"{name}.ipynb").write_bytes(self.submissions[name][0])
 
-        course = make_course(tmp_path)
-        for student, (nb_bytes, _) in submissions.items():
+    def grade(self) -> dict:
+        """Autograde every submission; each item must score exactly what the key predicts."""
+        course = make_course(self.tmp)
+        for student, (nb_bytes, _) in self.submissions.items():
             submit(course, student, ASSIGNMENT, nb_bytes)
         autograde(course, ASSIGNMENT)
         got = scores(course, ASSIGNMENT)
-        for student, (_, answers) in submissions.items():
+        for student, (_, answers) in self.submissions.items():
             expected = {a["grade_id"]: a["expected"] for a in answers}
-            actual = {gid: got[student].get(gid) for gid in expected}
-            assert actual == expected, f"{student}: per-item scores differ from the key's prediction"
-            total = sum(expected.values())
-            assert 0 < total < sum(a["points"] for a in answers)
-            assert sum(actual.values()) == total
+            assert {gid: got[student].get(gid) for gid in expected} == expected, \
+                f"{student}: per-item scores differ from the key's prediction"
+            assert 0 < sum(expected.values()) < sum(a["points"] for a in answers)
+        return got
+
+    def __exit__(self, kind, error, tb):
+        if kind is not None:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            for s in self.students:
+                (self.shots / f"{s.ui}-console-errors.txt").write_text("\n".join(s.console))
+            pages = [p for p in (self.browser.context.pages if self.browser else []) if p.url != "about:blank"]
+            for n, page in enumerate(pages):
+                try:
+                    page.screenshot(path=str(self.shots / f"failure-page{n}.png"))
+                except Exception:  # a crashed page must not hide the original error
+                    pass
+            keep_artifacts(ARTIFACTS, {
+                "shots": self.shots, "saved": self.saved, "server.log": self.tmp / "jupyter" / "server.log",
+                "autograded": self.tmp / "course" / "grading" / "autograded",
+                **{f"{ui}-on-disk-{ASSIGNMENT}.ipynb": self.work / ui / f"{ASSIGNMENT}.ipynb" for ui in self.uis}})
+        if self.browser is not None:
+            self.browser.close()
+        self.server.stop()
+        killed = self.procs.stop()  # whatever outlived them (kernels run in their own sessions)
+        if kind is None:
+            assert self.procs.new() == [], "processes left running after the test"
+            assert killed == [], f"processes needed SIGKILL: {killed}"
+
+
+def test_clicks_are_in_the_saved_notebook_without_a_rerun_in_jupyterlab_and_notebook7(tmp_path):
+    """Extension on: click -> save -> autograde gives the planned score; keys stay in forms; axe clean;
+    in Lab a reload shows every answer and Restart and Run All loses none."""
+    require_browser()
+    started = time.monotonic()
+    items, practice = setting()
+    plans = {"lab": plan(items, 0), "nb7": plan(items, 1)}
+    with Run(tmp_path, list(plans)) as run:
+        for ui, answers in plans.items():
+            s = run.student(ui)
+            recorded_on_click(s, answers, practice)
+            run.keep(f"browser_{ui}", s, answers)
+            no_axe_violations(s)
+            if ui == "lab":
+                s.reload()  # every answer is in its form cell's source as the page shows it
+                for var, expected in expected_literals(answers).items():
+                    assert literal_in_page(s, var) == expected, f"reload: {var} on the page differs from the clicks"
+                s.restart_run_all()
+                summary = s.cell_with("before_you_submit(")
+                for qid, n in forms(answers).values():
+                    s.wait_output(summary, f"{qid}: all {n} items answered and recorded.")
+                s.kernel_ready()
+                all_shown(s, answers)
+                s.shot("5-restarted-run-all")
+                s.save()
+                run.keep("browser_lab_restart", s, answers)
+            s.close()
+        browser_seconds = time.monotonic() - started
+        got = run.grade()
         assert got["browser_lab"] == got["browser_lab_restart"]
-        print(f"browser part {browser_seconds:.1f}s, total {time.monotonic() - started:.1f}s; totals "
-              + ", ".join(f"{st}={sum(v or 0 for v in got[st].values()):g}" for st in sorted(got)))
-    except BaseException:
-        shots.mkdir(parents=True, exist_ok=True)
-        for s in students:
-            (shots / f"{s.ui}-console-errors.txt").write_text("\n".join(s.console))
-        for n, page in enumerate(p for p in (browser.context.pages if browser else []) if p.url != "about:blank"):
-            try:
-                page.screenshot(path=str(shots / f"failure-page{n}.png"))
-            except Exception:  # a crashed page must not hide the original error
-                pass
-        keep_artifacts(ARTIFACTS, {
-            "shots": shots, "saved": saved, "server.log": tmp_path / "jupyter" / "server.log",
-            "autograded": tmp_path / "course" / "grading" / "autograded",
-            **{f"{ui}-on-disk-{ASSIGNMENT}.ipynb": work / ui / f"{ASSIGNMENT}.ipynb" for ui in plans}})
-        raise
-    finally:
-        if browser is not None:
-            browser.close()
-        if server is not None:
-            server.stop()
-        killed = procs.stop()  # whatever outlived them (kernels run in their own sessions)
-    assert procs.new() == [], "processes left running after the test"
-    assert killed == [], f"processes needed SIGKILL: {killed}"
+    print(f"browser part {browser_seconds:.1f}s, total {time.monotonic() - started:.1f}s; totals "
+          + ", ".join(f"{st}={sum(v or 0 for v in got[st].values()):g}" for st in sorted(got)))
+
+
+def test_without_the_extension_reruns_record_the_clicks_and_warnings_show(tmp_path):
+    """Extension disabled (as in a front end without it): warnings beside, above and below; Shift+Enter
+    records; autograde gives the planned score."""
+    require_browser()
+    started = time.monotonic()
+    items, practice = setting()
+    answers = plan(items, 2)
+    with Run(tmp_path, ["lab"], disabled=(EXTENSION,)) as run:
+        s = run.student("lab")
+        recorded_by_rerun(s, answers, practice)
+        run.keep("browser_lab_no_extension", s, answers)
+        s.close()
+        run.grade()
+    print(f"total {time.monotonic() - started:.1f}s")

@@ -224,7 +224,7 @@ def test_code_answers_are_read_by_shape_as_plain_data_and_never_raise(capsys):
     meet = E.intersect(iv.loc["e05"], iv.loc["e10"])
     ns = {"rows": KEYED.loc[["e02", "e05"]], "mask": KEYED.index.to_series().isin(["e05"]), "ids": ("e05",),
           "meet": meet, "pair": (1, 2), "one": pd.Series([21.6]), "ratio": pd.Series({"n08": 447.8}), "text": "21.6 t",
-          "int": 480}
+          "int": 480, "blank": None}
 
     class Sneaky(float):  # a student's own type: its code must not run while it is graded
         def __float__(self):
@@ -237,7 +237,7 @@ def test_code_answers_are_read_by_shape_as_plain_data_and_never_raise(capsys):
     ns.update(sneaky=Sneaky(480.0), hostile=Hostile(n08=1.0), sneaky_series=pd.Series({"n08": Sneaky(1.0)}, dtype=object))
     read = E.code_answer
     expected = [
-        ("missing", "x", "number", None), ("rows", "x", "ids", ["e02", "e05"]), ("mask", "x", "ids", ["e05"]),
+        ("missing", "x", "number", None), ("blank", "x", "ids", None), ("rows", "x", "ids", ["e02", "e05"]), ("mask", "x", "ids", ["e05"]),
         ("ids", "x", "ids", ["e05"]), ("meet", "x", "interval", "[3,000,000 to 3,000,000]"),
         ("pair", "x", "interval", "[1 to 2]"), ("text", "x", "interval", "not an interval (str)"),
         ("one", "x", "number", 21.6), ("int", "x", "number", 480.0), ("text", "x", "number", "21.6 t"),
@@ -254,7 +254,7 @@ def test_code_answers_are_read_by_shape_as_plain_data_and_never_raise(capsys):
                         ("meet", "interval"), ("hostile", "element"), ("ratio", "element")]:
         E.describe(ns, name, shape, "n08")
     out = capsys.readouterr()
-    assert out.err == "" and "not defined yet" in out.out and "✘" in out.out and "[3,000,000 to 3,000,000]" in out.out
+    assert out.err == "" and "not answered yet" in out.out and "✘" in out.out and "[3,000,000 to 3,000,000]" in out.out
     assert "ratio: answered (447.8)" in out.out
 
 
@@ -313,4 +313,4 @@ def test_describe_survives_a_replaced_reader(monkeypatch, capsys):
     monkeypatch.setattr(E, "code_answer", lambda *a: None)
     E.describe({"meet": 1}, "meet", "number")
     out = capsys.readouterr()
-    assert out.err == "" and out.out.count("could not be described") == 1 and "not defined yet" in out.out
+    assert out.err == "" and out.out.count("could not be described") == 1 and "not answered yet" in out.out

@@ -1,5 +1,6 @@
 """The recording form without a browser: values, unrecorded changes, and rewriting the cell literal."""
 
+from newslit import widgets
 from newslit.claims import label_feedback, label_items
 from newslit.widgets import CHOOSE, Form, Item, ask, format_literal, live_form, replace_recorded, unrecorded
 
@@ -108,3 +109,92 @@ def test_a_decimal_comma_is_not_read_as_thousands():
     form.controls["n"].value = "885,1"
     assert form.values()["n"] == "885,1"  # kept as typed, not 8851: the check says to use a point
     form.close()
+
+
+class FakeComm:
+    """What widgets._open_comm gives: records what the form sends; ``reply``/``close`` act as the front end."""
+
+    def __init__(self, cell_id):
+        self.cell_id, self.sent, self.closed = cell_id, [], False
+
+    def on_msg(self, callback):
+        self._on_msg = callback
+
+    def on_close(self, callback):
+        self._on_close = callback
+
+    def send(self, data):
+        self.sent.append(data)
+
+    def close(self):
+        self.closed = True
+
+    def reply(self, **data):
+        self._on_msg({"content": {"data": data}})
+
+    def ack(self, ok=True, reason=""):
+        self.reply(seq=self.sent[-1]["seq"], ok=ok, reason=reason)
+
+
+SOURCE = 'x = ask("q", ITEMS, recorded=None)'
+
+
+def linked_form(monkeypatch, qid="t10", literal=None):
+    monkeypatch.setattr(widgets, "_open_comm", FakeComm)
+    link = widgets.CellLink("cell-1", SOURCE)
+    form = Form(qid, ITEMS, literal or {}, None, link)
+    return form, link.comm
+
+
+def test_with_the_extension_a_click_is_written_into_the_cell_and_marked_on_the_ack(monkeypatch):
+    form, comm = linked_form(monkeypatch)
+    assert comm.cell_id == "cell-1"
+    comm.reply(ready=True)
+    form.controls["a"].value = "y"
+    (write,) = comm.sent
+    assert write == {"seq": 1, "expected": SOURCE, "source": 'x = ask("q", ITEMS, recorded={\n    \'a\': \'y\',\n})'}
+    assert "writing" in form.marks["a"].value and "NOT RECORDED" not in form.status.value + form.banner.value
+    comm.ack()
+    assert "✓ recorded in the notebook" in form.marks["a"].value and form.changed() == []
+    assert form.answers == {"a": "y"} and "Recorded in this cell: 1 of 3 answered." in form.status.value
+    form.controls["n"].value = "2"  # the next write expects the source the first one made
+    assert comm.sent[-1]["expected"] == write["source"] and "'n': 2" in comm.sent[-1]["source"]
+
+
+def test_a_refused_write_shows_not_recorded_beside_the_item_at_the_top_and_below(monkeypatch):
+    form, comm = linked_form(monkeypatch, "t11")
+    comm.reply(ready=True)
+    form.controls["a"].value = "y"
+    comm.ack(ok=False, reason="the cell was edited since it ran")
+    for place in (form.marks["a"], form.banner, form.status):
+        assert "NOT RECORDED YET" in place.value
+    assert "edited since it ran" in form.status.value and form.answers == {}
+    form.controls["b"].value = "because"
+    assert len(comm.sent) == 1, "no more writes once the front end refused one"
+
+
+def test_without_the_extension_nothing_is_sent_and_every_change_is_flagged(monkeypatch):
+    form, comm = linked_form(monkeypatch, "t12")
+    form.controls["a"].value = "x"  # no answer yet (VS Code, Colab): not recorded
+    assert "NOT RECORDED YET" in form.banner.value and "NOT RECORDED YET" in form.marks["a"].value
+    comm._on_close({})  # JupyterLab without the extension closes the comm
+    form.controls["b"].value = "why"
+    assert comm.sent == [] and "2 change(s) (a, b)" in form.status.value
+    assert "✓" not in form.marks["a"].value
+    form.close()
+    assert comm.closed
+
+
+def test_a_rerun_after_acked_clicks_finds_them_in_the_cell(monkeypatch, capsys):
+    monkeypatch.setattr(widgets, "_open_comm", FakeComm)
+    monkeypatch.setattr(widgets.CellLink, "for_running_cell", classmethod(lambda cls: cls("cell-2", SOURCE)))
+    answers = ask("t13", ITEMS)
+    form = live_form("t13")
+    form.link.comm.reply(ready=True)
+    form.controls["a"].value = "y"
+    form.link.comm.ack()
+    assert answers == {"a": "y"}, "the variable ask() returned follows the cell"
+    capsys.readouterr()
+    assert ask("t13", ITEMS, recorded={"a": "y"}) == {"a": "y"}  # Restart or re-run: the source holds them
+    out = capsys.readouterr().out
+    assert "NOT written" not in out and "dropped" not in out and unrecorded("t13") == []

@@ -15,20 +15,27 @@ from pathlib import Path
 FOLDER = "newslit-student"
 README = """# Reading one news article like a fact-checker (student copy)
 
-Set up once (Python 3.11), in this folder:
+You need Python 3.11, 3.12 or 3.13 (on Debian or Ubuntu, also the `python3-venv` package). Open a
+terminal in this folder (the one that holds this README, `lessons/` and `exercises/`) and type two
+commands: the first installs the course (once), the second starts JupyterLab on this folder, with the
+lessons and the exercises side by side.
 
-    python3 -m venv .venv
-    .venv/bin/pip install {wheel}
-    .venv/bin/jupyter lab lessons/
+    python3 -m venv .venv && .venv/bin/pip install {wheel}
+    .venv/bin/newslit-student
 
-(On Windows: `py -3.11 -m venv .venv`, then `.venv\\Scripts\\pip install {wheel}` and
-`.venv\\Scripts\\jupyter lab lessons`.) Notebook 7 works too: `jupyter notebook` instead of `jupyter lab`.
+On Windows, in Command Prompt: `py -m venv .venv && .venv\\Scripts\\pip install {wheel}`, then
+`.venv\\Scripts\\newslit-student`. Next time you only need the second command. For Notebook 7 instead of
+JupyterLab: `.venv/bin/newslit-student notebook`.
 
 - `lessons/`: four ungraded lessons, 20-25 minutes each; start with 01. Practice items tell you at once
   whether you are right and why.
 - `exercises/`: the graded exercises. Run all cells, answer in the forms, then re-run the form cell
   (Shift+Enter): your answers are written into the cell as `recorded={{...}}`, and only recorded answers are
-  graded. Save before you hand in the .ipynb file the way your instructor tells you.
+  graded.
+- Before you hand in an exercise, run its last cell, **Before you submit**: it lists, form by form, every item
+  that is unanswered, invalid or not recorded. (nbgrader's Validate button only re-runs the notebook the way
+  the grader will; it does not check your answers.) Then save, and hand in the .ipynb file the way your
+  instructor tells you.
 """
 
 

@@ -449,6 +449,16 @@ def withhold_leaks(course: Course, assignment: str) -> list[str]:
     return leaks
 
 
+def drop_feedback(course: Course, assignment: str, students: list[str]) -> list[str]:
+    """Remove the feedback of ``students`` (waiting for manual grading, or failed): an earlier file would
+    show scores that no longer hold. Returns ``students`` sorted."""
+    import shutil
+
+    for s in students:
+        shutil.rmtree(course.folder("feedback", assignment, s), ignore_errors=True)
+    return sorted(students)
+
+
 def manual_pending(course: Course, assignment: str) -> list[str]:
     """Autograded students whose submission still has cells waiting for manual grading."""
     from nbgrader.api import Gradebook
@@ -459,8 +469,32 @@ def manual_pending(course: Course, assignment: str) -> list[str]:
                       if sub.needs_manual_grade and sub.student.id in graded)
 
 
+STATUSES = ("graded", "needs manual grading", "failed", "missing")
+
+
+def statuses(course: Course, assignment: str) -> dict[str, str]:
+    """Every student on the roster or with a submission: graded | needs manual grading | failed | missing.
+
+    *failed*: submitted, but autograding left no graded copy; *missing*: on the roster, nothing submitted.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    graded, submitted = set(autograded(course, assignment)), set(course.submitted(assignment))
+    with Gradebook(course.db_url) as gb:
+        everyone = {s.id for s in gb.students} | submitted | graded
+        try:
+            pending = {sub.student.id for sub in gb.assignment_submissions(assignment) if sub.needs_manual_grade}
+        except MissingEntry:  # the assignment is not in the gradebook yet: nothing graded
+            pending = set()
+    return {s: "missing" if s not in submitted and s not in graded else "failed" if s not in graded
+            else "needs manual grading" if s in pending else "graded" for s in sorted(everyone)}
+
+
 def export_totals(course: Course, path: Path) -> Path:
-    """nbgrader's own CSV export (one row per student and assignment: totals), run in this process."""
+    """nbgrader's own CSV export (one row per student and assignment: totals), run in this process, with
+    a ``status`` column (graded, needs manual grading, failed, missing) so a 0 is never ambiguous."""
+    import csv
+
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
@@ -469,5 +503,13 @@ def export_totals(course: Course, path: Path) -> Path:
         CsvExportPlugin(config=course.config, to=str(path)).export(gb)
     if not path.is_file():
         raise CourseError(f"nbgrader's CSV export wrote no {path}")
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    known = {a: statuses(course, a) for a in {r["assignment"] for r in rows}}
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, [*(rows[0] if rows else ["assignment", "student_id"]), "status"])
+        out.writeheader()
+        for r in rows:
+            out.writerow({**r, "status": known[r["assignment"]].get(r["student_id"], "missing")})
     return path
 

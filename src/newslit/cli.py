@@ -7,24 +7,31 @@
     newslit keys               check: every item's key builds from data/key/, no notebook holds one
     newslit guide [--check]    write (or check) docs/answer-key.md from data/key/ and solutions/
     newslit bundle             the zip to hand to students: wheel, lessons, released exercises (no key)
+    newslit roster import CSV  students from a Canvas or Moodle export into the gradebook
+    newslit collect            new and newer submissions: from the exchange, or from an LMS zip (--zip)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 EPILOG = """\
-Typical use after the deadline, in the course root (the folder with nbgrader_config.py):
-  nbgrader collect ex1            (JupyterHub exchange)  or  nbgrader zip_collect ex1  (LMS downloads)
-  newslit grade ex1               grade everyone, write feedback and exports
+Typical use after the deadline, in the course root (the folder with nbgrader_config.py); with the
+virtual environment active (source .venv/bin/activate), or write .venv/bin/newslit and .venv/bin/nbgrader:
+  newslit roster import roster.csv   once per term: students from the Canvas/Moodle gradebook export
+  newslit collect ex1                (JupyterHub exchange, newer submissions too)
+  newslit collect ex1 --zip submissions.zip   (an LMS's "download all submissions")
+  newslit grade ex1                  grade everyone, write feedback and exports; says what needs a human
   ... grade the written answers in formgrader ...
   newslit feedback ex1 && newslit export
-  nbgrader release_feedback ex1   (exchange)  or upload grading/feedback/<student>/ex1/*.html to the LMS
+  nbgrader release_feedback ex1      (exchange)  or upload grading/exports/feedback-ex1.zip to the LMS
+Exports and reports contain the answer key: never share them with students.
 See docs/instructor-guide.md.
 """
 
@@ -52,7 +59,7 @@ def _out(course, args) -> Path:
 def grade_course(course, assignments, students=("*",), workers=2, force=False, feedback=True, out=None,
                  quiet=False, stream=None) -> int:
     """Autograde, feedback, leak check, exports and a summary; returns the exit status."""
-    from newslit import classroom
+    from newslit import classroom, late, regrade
 
     stream = stream or sys.stdout
     status, rows = 0, []
@@ -74,15 +81,29 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
         if not chosen:
             print(f"{a}: no submissions match {' '.join(students)}", file=stream)
             continue
+        for message in regrade.take_renamed(course, a, chosen):
+            print(message, file=stream)
         classroom.ensure_in_gradebook(course, a)
+        late.set_due_dates(course)
+        regrade.settle(course, a)  # record which answer each manual score was given to
+        before = set(classroom.autograded(course, a))
+        replaced = [] if force else regrade.changed_submissions(course, a, chosen)
+        for s in replaced:  # no newer timestamp (zip route): nbgrader would skip them
+            shutil.rmtree(course.folder("autograded", a, s))
         graded = classroom.run_step(course, "autograde", a, chosen, workers, force, quiet)
+        regrade.record_submitted(course, a, [s for s in chosen if s not in graded.failed])
+        settled = regrade.settle(course, a)
+        late.reapply(course, a)
         line = {"assignment": a, "submitted": len(chosen), "graded": len(graded.done),
+                "regraded": sorted(set(graded.done) & (before | set(replaced))),
                 "already graded": len(graded.skipped), "failed": graded.failed, "retried": graded.retried,
-                "autograde s": round(graded.seconds, 1)}
+                "autograde s": round(graded.seconds, 1), "kept": settled.kept, "cleared": settled.cleared}
         if graded.failed:
             status = 1
+        pending = classroom.manual_pending(course, a)
         if feedback:
-            ok = [s for s in chosen if s not in graded.failed]
+            ok = [s for s in chosen if s not in graded.failed and s not in pending]
+            line["feedback withheld"] = classroom.drop_feedback(course, a, [*graded.failed, *pending])
             fb = classroom.run_step(course, "generate_feedback", a, ok, workers, True, quiet)
             extra = classroom.withhold_extra_files(course, a)
             leaks = classroom.withhold_leaks(course, a)
@@ -94,7 +115,7 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
                       "explanation or a data/key row) and were deleted: " + ", ".join(leaks), file=sys.stderr)
             line.update({"feedback": len(fb.done) + len(fb.skipped) - len(leaks), "feedback failed": fb.failed,
                          "withheld files": len(extra)})
-        line["manual grading"] = classroom.manual_pending(course, a)
+        line["manual grading"] = pending
         rows.append(line)
     paths = export_all(course, [r["assignment"] for r in rows], out or course.root / "grading" / "exports")
     print_summary(rows, paths, course, stream)
@@ -102,11 +123,13 @@ def grade_course(course, assignments, students=("*",), workers=2, force=False, f
 
 
 def export_all(course, assignments, out: Path) -> dict:
-    from newslit import classroom, report
+    from newslit import classroom, lms, report
 
     paths = {"totals": classroom.export_totals(course, out / "grades.csv")}
+    paths["lms"] = lms.write_grades(course, assignments, out)
     for a in assignments:
         paths[a] = report.write(course, a, out)
+        paths[a]["feedback zip"], _ = lms.feedback_archive(course, a, out)
     return paths
 
 
@@ -121,18 +144,36 @@ def print_summary(rows, paths, course, stream):
               f"{r['already graded']} already graded{failed}; {len(manual)} need manual grading"
               + (f" ({', '.join(manual[:8])}{', ...' if len(manual) > 8 else ''})" if manual else "")
               + f"; autograde {r['autograde s']} s", file=stream)
+        if r["regraded"]:
+            print(f"      regraded (resubmitted, replaced or --force): {', '.join(r['regraded'])}", file=stream)
+        if r["kept"]:
+            print(f"      manual scores kept, answer unchanged: {_cells(r['kept'])}", file=stream)
+        if r["cleared"]:
+            print("      NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+                  + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in r["cleared"])
+                  + " -- grade again in formgrader, then `newslit feedback && newslit export`", file=stream)
         if "feedback" in r:
             print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, checked free of key text"
                   + (f"; {r['withheld files']} other file(s) removed (only feedback HTML is released)"
                      if r["withheld files"] else "")
                   + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""), file=stream)
+            if r["feedback withheld"]:
+                print(f"      no feedback (yet) for {', '.join(r['feedback withheld'])}: it is written once every "
+                      "answer is graded (`newslit feedback` after formgrader)", file=stream)
     print(f"  totals (nbgrader export): {paths['totals']}", file=stream)
+    print(f"  LMS gradebook imports: {paths['lms']['canvas'].name} (Canvas), {paths['lms']['moodle'].name} (Moodle), "
+          f"{paths['lms']['term'].name} (every exercise with its status)", file=stream)
     for a, p in paths.items():
-        if a != "totals":
+        if a not in ("totals", "lms"):
             confs = ", ".join(v.name for k, v in p.items() if k.startswith("confusion:"))
             print(f"  {a}: per-item {p['items'].name}, item analysis {p['analysis'].name}, misconceptions "
                   f"{p['misconceptions'].name}" + (f", confusion {confs}" if confs else "")
-                  + f"\n      report: {p['html']}", file=stream)
+                  + f"\n      report: {p['html']}\n      feedback for the LMS: {p['feedback zip']}", file=stream)
+    print("  Exports, reports and feedback archives contain the answer key: keep them from students.", file=stream)
+
+
+def _cells(pairs) -> str:
+    return ", ".join(f"{s} {c}" for s, c in pairs)
 
 
 def cmd_grade(args) -> int:
@@ -141,17 +182,33 @@ def cmd_grade(args) -> int:
                         args.force, not args.no_feedback, _out(course, args), args.quiet)
 
 
+def _settle(course, assignment):
+    """Manual scores against the answers on file (see newslit.regrade), late penalties from current scores."""
+    from newslit import late, regrade
+
+    settled = regrade.settle(course, assignment)
+    late.reapply(course, assignment)
+    if settled.cleared:
+        print(f"{assignment}: NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+              + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in settled.cleared), file=sys.stderr)
+
+
 def cmd_feedback(args) -> int:
     from newslit import classroom
 
     course = _course(args)
     status = 0
     for a in _assignments(course, args.assignment):
-        students = [s for s in classroom.autograded(course, a) if s in course.submitted(a, args.student or ["*"])]
+        _settle(course, a)
+        pending = classroom.manual_pending(course, a)
+        chosen = course.submitted(a, args.student or ["*"])
+        students = [s for s in classroom.autograded(course, a) if s in chosen and s not in pending]
+        withheld = classroom.drop_feedback(course, a, [s for s in chosen if s not in students])
         fb = classroom.run_step(course, "generate_feedback", a, students, args.workers, True, args.quiet)
         extra = classroom.withhold_extra_files(course, a)
         leaks = classroom.withhold_leaks(course, a)
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
+              + (f"; none for {', '.join(withheld)} (waiting for manual grading or failed)" if withheld else "")
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
               + (f"; {len(extra)} other file(s) removed (only feedback HTML is released)" if extra else "")
               + (f"; {len(leaks)} showed the answer key and were DELETED: {', '.join(leaks)}" if leaks
@@ -164,11 +221,16 @@ def cmd_export(args) -> int:
     from newslit import classroom
 
     course = _course(args)
-    names = args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)]
-    paths = export_all(course, _assignments(course, names), _out(course, args))
+    names = _assignments(course, args.assignment or [a for a in course.assignments() if classroom.autograded(course, a)])
+    for a in names:
+        _settle(course, a)
+    paths = export_all(course, names, _out(course, args))
     print(f"totals (nbgrader export): {paths.pop('totals')}")
+    print("LMS gradebook imports: " + ", ".join(str(p) for p in paths.pop("lms").values()))
     for name, p in paths.items():
-        print(f"{name}: {len(p) - 1} CSV files in {p['html'].parent}; report: {p['html']}")
+        print(f"{name}: {len(p) - 2} CSV files in {p['html'].parent}; report: {p['html']}; "
+              f"feedback for the LMS: {p['feedback zip']}")
+    print("Exports, reports and feedback archives contain the answer key: keep them from students.")
     return 0
 
 
@@ -194,7 +256,7 @@ def cmd_demo(args) -> int:
                           False, True, None, args.quiet)
     print(f"\nGraded in {time.monotonic() - start:.1f} s with {args.workers} worker(s). Open the report(s) above; "
           f"the graded notebooks are in {course.folder('autograded')}.\nTry formgrader there: "
-          f"cd {dest} && jupyter lab   (Nbgrader > Formgrader)")
+          f"cd {dest} && {Path(sys.executable).parent / 'jupyter'} lab   (Nbgrader > Formgrader)")
     return status
 
 
@@ -227,6 +289,11 @@ def cmd_guide(args) -> int:
 def cmd_bundle(args) -> int:
     from newslit import bundle
 
+    root = Path(args.course).resolve()
+    if not (root / "pyproject.toml").is_file() or not (root / "exercises").is_dir():
+        print(f"newslit bundle: {root} is not the course repository's root (no pyproject.toml and exercises/ "
+              "here): run it in the folder with nbgrader_config.py, or pass --course that folder", file=sys.stderr)
+        return 2
     try:
         path = bundle.build(Path(args.course), Path(args.dest) if args.dest else Path(args.course) / "dist")
     except bundle.BundleError as err:
@@ -234,6 +301,46 @@ def cmd_bundle(args) -> int:
         return 1
     print(f"wrote {path}: give this file to students (it holds no answer key)")
     return 0
+
+
+def cmd_roster(args) -> int:
+    from newslit import lms
+
+    course = _course(args)
+    kind, people, new, column = lms.import_roster(course, Path(args.file), args.id_column)
+    print(f"{len(people)} students from a {kind.capitalize()} export in the gradebook ({len(new)} new); "
+          f"student ids from the column {column!r}: "
+          + ", ".join(p.id for p in people[:5]) + (", ..." if len(people) > 5 else ""))
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from newslit import classroom, lms
+
+    course = _course(args)
+    names = _assignments(course, args.assignment) if args.assignment else course.assignments()
+    if args.zip:
+        if len(names) != 1:
+            raise classroom.CourseError("--zip takes one assignment: newslit collect ex1 --zip FILE")
+        got = lms.collect_zip(course, names[0], Path(args.zip), args.lms)
+        for message in got.messages:
+            print(message)
+        print(f"{names[0]}: {len(got.new)} new, {len(got.replaced)} replaced (regraded by `newslit grade`), "
+              f"{len(got.unchanged)} unchanged submission(s)" + (f"; replaced: {', '.join(got.replaced)}"
+                                                                  if got.replaced else ""))
+        late = sorted(s for s, i in lms.submission_info(course, names[0]).items() if i.get("late"))
+        if late:
+            print(f"marked LATE by the LMS: {', '.join(late)} (shown in the exports and the report)")
+        return 0
+    status = 0
+    for a in names:  # the exchange: --update also collects submissions newer than the ones collected
+        proc = classroom.nbgrader(course, "collect", a, "--update", log=course.root / "grading" / "logs" /
+                                  f"collect-{a}.log")
+        lines = [ln.split("] ", 1)[-1] for ln in (proc.stdout + proc.stderr).splitlines() if "Collecting submission"
+                 in ln or "Updating submission" in ln or "ERROR" in ln or "No submissions" in ln]
+        print(f"{a}: " + ("\n    ".join(lines) if lines else "nothing new") + f" (log: grading/logs/collect-{a}.log)")
+        status = max(status, 0 if proc.returncode == 0 else 2)
+    return status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -249,6 +356,29 @@ def parser() -> argparse.ArgumentParser:
                             help="only students whose id matches GLOB (repeatable; default: all)")
         sp.add_argument("--workers", type=int, default=2, help="parallel nbgrader processes (default 2, one per core)")
         sp.add_argument("--quiet", action="store_true", help="no progress line")
+
+    r = sub.add_parser("roster", help="import the students of a Canvas or Moodle export into the gradebook",
+                       description="newslit roster import FILE: every student of a Canvas gradebook export (Student, "
+                       "ID, SIS User ID, SIS Login ID, Section) or a Moodle grades/participants export (First name, "
+                       "Last name, ID number, Email address) into nbgrader's gradebook, so that students without a "
+                       "submission show as missing. Student ids: --id-column, by default Canvas's SIS Login ID (else "
+                       "ID) and Moodle's ID number (else Email address); they must match the names submissions "
+                       "arrive under (JupyterHub logins on the exchange).")
+    r.add_argument("action", choices=["import"])
+    r.add_argument("file", help="the CSV exported from the LMS gradebook")
+    r.add_argument("--id-column", help="the column that holds each student's id")
+    r.set_defaults(func=cmd_roster)
+
+    c = sub.add_parser("collect", help="collect new and newer submissions (exchange, or an LMS zip with --zip)",
+                       description="Without --zip: `nbgrader collect --update` (newer submissions replace older ones). "
+                       "With --zip: an LMS's 'download all submissions' zip (Canvas or Moodle file names); a "
+                       "submission is rewritten only when its content changed, the newest of several files per "
+                       "student wins, and Canvas's LATE flag and each file's name prefix are kept for the exports "
+                       "and the feedback archive.")
+    c.add_argument("assignment", nargs="*", help="assignments (default: every one with submissions)")
+    c.add_argument("--zip", help="the LMS's submissions zip")
+    c.add_argument("--lms", choices=["canvas", "moodle"], help="how the zip's files are named (default: either)")
+    c.set_defaults(func=cmd_collect)
 
     g = sub.add_parser("grade", help="autograde all submissions, write feedback (no key), export CSVs and report",
                        description="Autograde every submitted student (or --student globs) with --workers nbgrader "
@@ -296,6 +426,8 @@ def parser() -> argparse.ArgumentParser:
                        "DEST/newslit-student.zip with the package wheel, lessons/ and exercises/ and a short README.")
     b.add_argument("--dest", help="folder for the zip (default: dist/ in the course root)")
     b.set_defaults(func=cmd_bundle)
+    for each in sub.choices.values():  # --course after the subcommand too
+        each.add_argument("--course", default=argparse.SUPPRESS, help="course root (default: here)")
     return p
 
 

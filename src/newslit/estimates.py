@@ -443,13 +443,13 @@ def _read(value, item: str, shape: str):
 
 
 def code_answer(namespace: dict, name: str, item: str, shape: str) -> dict:
-    """{item: the student's variable ``name`` as plain data}; {} when it is not defined. Never raises.
+    """{item: the student's variable ``name`` as plain data}; {} when it is not defined or None. Never raises.
 
     shape: "number" (a number or a one-element Series), "element" (the ``item`` entry of a Series),
     "interval" (a Series/dict with lo, hi[, lo_closed, hi_closed] -> interval notation),
     "ids" (a DataFrame's index, the True entries of a boolean Series, or a list -> list of ids).
     """
-    if type(namespace) is not dict or name not in namespace:
+    if type(namespace) is not dict or namespace.get(name) is None:  # not defined, or the blank answer None
         return {}
     try:
         with warnings.catch_warnings():
@@ -490,7 +490,7 @@ def describe(namespace: dict, name: str, shape: str, item: str = "") -> None:
 
 def _description(got: dict, name: str, shape: str, item: str) -> str:
     if not got:
-        return f"{name}: not defined yet. Write the code in the cell above and run it."
+        return f"{name}: not answered yet. Write the code that assigns {name} in its 'Your code' cell and run it."
     value = got[item]
     if shape in ("number", "element"):
         try:

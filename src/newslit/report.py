@@ -32,6 +32,24 @@ BOUND = re.compile(r"\b(up to|at least|about|over|nearly|almost|more than|as man
 # A bound confused with its opposite (bound names of exercise 2 and the article's wording).
 SWAP = {"upper": "lower", "lower": "upper", "up to": "at least", "at least": "up to"}
 STATUSES = ("correct", "accepted", "wrong", "missing", "invalid", "unreadable")
+# Headings for the item kinds (the names in the notebooks' metadata are internal).
+KIND_NAMES = {
+    "label": "How the article presents each claim",
+    "cue": "Cue words",
+    "est_bound": "The bound each figure carries",
+    "est_measure": "What each figure measures",
+    "est_meet_choice": "Whether the figures can meet",
+    "est_fermi_choice": "The rough check",
+    "slip_kind": "What kind of slip",
+    "slip_effect": "What each slip changes",
+    "verdict": "Verdict on each claim",
+    "verdict_evidence": "Which report decides the verdict",
+}
+
+
+def kind_name(kind: str) -> str:
+    """A heading for an item kind ('est_bound' -> 'The bound each figure carries')."""
+    return KIND_NAMES.get(kind, kind.replace("_", " ").removeprefix("est ").capitalize())
 
 
 def show_answer(kind: str, value, options=()) -> str:
@@ -281,7 +299,7 @@ def _figures(items: pd.DataFrame, confs: dict, wide: pd.DataFrame) -> dict[str, 
         ax.legend(loc="lower right", fontsize=8)
         out["items"] = _png(fig)
     for kind, conf in confs.items():
-        fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(conf)), label=f"Confusion matrix: {kind}")
+        fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(conf)), label=f"Confusion matrix: {kind_name(kind)}")
         ax = fig.add_subplot()
         ax.imshow(conf.to_numpy(), cmap="Blues", aspect="auto")
         ax.set_xticks(range(len(conf.columns)), [_short(c, 24) for c in conf.columns], rotation=30, ha="right")
@@ -292,7 +310,7 @@ def _figures(items: pd.DataFrame, confs: dict, wide: pd.DataFrame) -> dict[str, 
         for (i, j), v in pd.DataFrame(conf.to_numpy()).stack().items():
             if v:
                 ax.text(j, i, str(v), ha="center", va="center", color="white" if v > peak / 2 else "black")
-        ax.set_title(f"{kind}: which answer students chose for each best answer")
+        ax.set_title(f"{kind_name(kind)}: which answer students chose for each best answer")
         out[f"confusion:{kind}"] = _png(fig)
     if len(wide):
         fig = Figure(figsize=(7.5, 2.6), label="Total scores")
@@ -320,8 +338,32 @@ padding:3px 6px;text-align:left;vertical-align:top}table.t td:nth-child(2){min-w
 .note{color:#555;font-size:.9em}.warn{color:#b42318}"""
 
 
+def student_table(wide: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The report's table of students: everyone on the roster or with a submission, with their status."""
+    people = people.set_index("student_id")
+    scored = wide.set_index("student_id") if len(wide) else pd.DataFrame(columns=["total", "max_score"])
+    rows = []
+    for sid, p in people.iterrows():
+        total = scored["total"].get(sid) if sid in scored.index else None
+        rows.append({"student": sid, "name": f"{p['first_name']} {p['last_name']}".strip(), "status": p["status"],
+                     "score": "" if p["status"] in ("missing", "failed") or total is None
+                     else f"{total:g}" + (" so far" if p["status"] == "needs manual grading" else ""),
+                     "late penalty": "" if not p["late"] else "late" + (
+                         f", −{p['late_penalty']:g}" if p["late_penalty"] else "")})
+    return pd.DataFrame(rows, columns=["student", "name", "status", "score", "late penalty"])
+
+
+def with_roster(wide: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The per-item table with a status column and a row for every student without a graded copy
+    (missing: nothing submitted; failed: grading failed), their scores blank."""
+    status = people.set_index("student_id")["status"]
+    wide = wide.assign(status=wide["student_id"].map(status).fillna("graded"))
+    absent = people[~people["student_id"].isin(wide["student_id"])][["student_id", "status"]]
+    return pd.concat([wide, absent], ignore_index=True) if len(absent) else wide
+
+
 def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: dict, mis: pd.DataFrame,
-              wide: pd.DataFrame) -> str:
+              wide: pd.DataFrame, people: pd.DataFrame | None = None) -> str:
     n = long["student_id"].nunique()
     pending = sorted(long.loc[long["manual_pending"], "student_id"].unique())
     mean = wide["total"].mean() if len(wide) else 0
@@ -330,6 +372,7 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Item analysis: {html.escape(assignment)}"
              f"</title><style>{CSS}</style></head><body>",
              f"<h1>Item analysis: {html.escape(assignment)}</h1>",
+             "<p class='warn'>This page shows the answer key: keep it (and every export beside it) from students.</p>",
              f"<p>{n} submissions; mean total {mean:.1f} of {maxi:g} (written answers count once graded). "
              f"{len(pending)} submission(s) wait for manual grading"
              + (f": {html.escape(', '.join(pending))}" if pending else "") + ".</p>",
@@ -344,6 +387,12 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
                      "implies (a student changed the answer variable in code, or the key changed after grading: "
                      "regrade).</p>")
     figs = _figures(items, confs, wide)
+    if people is not None and len(people):
+        counts = people["status"].value_counts()
+        parts += ["<h2>Students</h2>",
+                  "<p>" + "; ".join(f"{counts.get(s, 0)} {s}" for s in ("graded", "needs manual grading", "failed",
+                                                                        "missing")) + ".</p>",
+                  _table(student_table(wide, people))]
     parts += ["<h2>Items</h2>", figs.get("items", "")]
     if len(items):
         view = items.sort_values(["error_rate", "grade_id"], ascending=[False, True])
@@ -356,9 +405,10 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
             "most common wrong answer": view["top_wrong_answer"] + view["top_wrong_count"].map(
                 lambda n: f" ×{n}" if n else ""),
         })))
-    parts += ["<h2>Most common misconceptions</h2>", _table(mis) if len(mis) else "<p>No wrong answers.</p>"]
+    parts += ["<h2>Most common misconceptions</h2>",
+              _table(mis.assign(kind=mis["kind"].map(kind_name))) if len(mis) else "<p>No wrong answers.</p>"]
     for kind, conf in confs.items():
-        parts += [f"<h2>Confusion matrix: {html.escape(kind)}</h2>", figs[f"confusion:{kind}"],
+        parts += [f"<h2>Confusion matrix: {html.escape(kind_name(kind))}</h2>", figs[f"confusion:{kind}"],
                   "<p class='note'>Counts over all items of this kind and all students. Some off-diagonal cells are "
                   "accepted alternatives that earn full credit: see the key column of the item table.</p>",
                   conf.reset_index().to_html(index=False, border=0, classes="t")]
@@ -368,20 +418,23 @@ def html_page(assignment: str, long: pd.DataFrame, items: pd.DataFrame, confs: d
 
 def write(course: Course, assignment: str, out: Path) -> dict[str, Path]:
     """Write the per-item CSV, the item analysis CSVs and the HTML page for one assignment."""
+    from newslit import lms
+
     out.mkdir(parents=True, exist_ok=True)
     long = responses(course, assignment)
     wide, items, confs, mis = per_item(long), item_analysis(long), confusions(long), misconceptions(long)
+    people = lms.students(course, assignment)
     paths = {"items": out / f"{assignment}-items.csv", "responses": out / f"{assignment}-responses.csv",
              "analysis": out / f"{assignment}-item-analysis.csv",
              **{f"confusion:{k}": out / f"{assignment}-confusion-{k}.csv" for k in confs},
              "misconceptions": out / f"{assignment}-misconceptions.csv", "html": out / f"{assignment}-report.html"}
-    wide.to_csv(paths["items"], index=False)
+    with_roster(wide, people).to_csv(paths["items"], index=False)
     long.to_csv(paths["responses"], index=False)
     items.to_csv(paths["analysis"], index=False)
     for kind, conf in confs.items():
         conf.to_csv(paths[f"confusion:{kind}"])
     mis.to_csv(paths["misconceptions"], index=False)
-    paths["html"].write_text(html_page(assignment, long, items, confs, mis, wide), encoding="utf-8")
+    paths["html"].write_text(html_page(assignment, long, items, confs, mis, wide, people), encoding="utf-8")
     return paths
 
 
