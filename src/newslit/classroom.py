@@ -321,7 +321,7 @@ def ensure_in_gradebook(course: Course, assignment: str) -> bool:
 
 def key_texts(course: Course, assignment: str) -> list[str]:
     """What of the key may reach a student only inside their own verdicts: every item's explanation, key
-    literal and hidden accepted values (``assign.key_texts``), and every row of data/key/*.csv."""
+    literal (``assign.key_texts``), and every row of data/key/*.csv."""
     texts = [t for c in course.grade_cells(assignment) if not c.manual for t in assign.key_texts(course.key(c))]
     root = course.root if (course.root / "data" / "key").is_dir() else None
     for path in sorted(data.key_dir(root).glob("*.csv")):
