@@ -83,3 +83,20 @@ def test_the_verdict_names_the_item_and_says_it_in_words():
     page = html.unescape(page)
     assert "labels (c1)" in page and "✘ wrong" in page and "'opinion'" in page
     assert "Why:</b> Could marks a possibility." in page and "<pre" not in page
+
+
+def test_hand_in_displays_the_students_value_as_plain_data_the_grader_reads(monkeypatch):
+    import numpy as np
+
+    from newslit import estimates
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    estimates.hand_in({"tonnes_per_container": np.float64(21.6)}, "tonnes_per_container", "e04", "number")
+    estimates.hand_in({}, "ratio", "n08", "element")
+    cells = [nbformat.v4.new_code_cell("hand_in(...)") for _ in shown]
+    for cell, bundle in zip(cells, shown, strict=True):
+        cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    assert grading.handed_in(cells[0], "e04") == {"e04": 21.6} and grading.handed_in(cells[1], "n08") == {}
+    assert grading.score(grading.handed_in(cells[1], "n08"), "n08", {"kind": "number", "value": 1,
+                                                                      "tolerance": 0}).status == "missing"

@@ -86,17 +86,12 @@ def items(nb) -> dict[str, dict]:
 
 
 def key_texts(key: dict) -> list[str]:
-    """The parts of a key no student may see before grading: its explanation, its exact literal, and the
-    accepted answers of a choice with no options shown (such as an interval's notation).
+    """The parts of a key no student may see before grading: its explanation and its exact literal.
 
-    Short values (labels, options, cue words from the article, small numbers) are on every student's
-    page anyway, so they are not looked for.
+    Short values (labels, options, cue words from the article, numbers) are on every student's page
+    anyway, so they are not looked for; a computed answer (an interval's notation) is in its explanation.
     """
-    texts = [key["why"]] if key.get("why") else []
-    texts.append(json.dumps(key, ensure_ascii=False))
-    if key.get("kind") == "choice" and not key.get("options"):
-        texts += [a for a in key["accept"] if len(a) >= 8]
-    return texts
+    return ([key["why"]] if key.get("why") else []) + [json.dumps(key, ensure_ascii=False)]
 
 
 def leaked(root: str | Path) -> list[str]:
