@@ -356,18 +356,19 @@ def _public(course: Course, assignment: str) -> str:
 
 
 def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
-    """What must not reach a student, each with the grade ids whose own feedback may show it:
-    the explanations and key values of the assignment's items (a key literal: nowhere), every long
-    field of every row of data/key/*.csv (other items' prose: nowhere), and the hidden-test markers.
-    Text the released notebook or the public data already show (an article quote) is not key text."""
-    chunks, own = set(LEAK_MARKERS), {}
-    literals = set()
+    """What must not reach a student, each with the grade ids whose own feedback may show it.
+
+    Key prose: every sentence of every field of every row of data/key/*.csv (explanations, problems,
+    the why of each answer), owned by the items whose key holds it; text the released notebook or the
+    public data already show (an article quote) is not key text. Each item's key literal (its key
+    values: labels and options are words every student sees, so only the whole literal is sought) and
+    the hidden-test markers may be shown nowhere."""
+    chunks, own, literals = set(), {}, set()
     for cell in course.grade_cells(assignment):
         if not cell.manual:
             key = course.key(cell)
             literals.add(_normal(json.dumps(key, ensure_ascii=False)))
             own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
-            chunks.update(*map(_chunks, _strings(key)))
     folder = course.root / "data" / "key"
     if not folder.is_dir():
         try:
@@ -378,10 +379,10 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.reader(fh):
                 chunks.update(*map(_chunks, row))
-    owners = {c: {gid for gid, text in own.items() if c in text} for c in chunks - set(LEAK_MARKERS)}
-    owners.update({c: set() for c in [*LEAK_MARKERS, *literals]})
     public = _public(course, assignment)
-    return {chunk: items for chunk, items in owners.items() if chunk in LEAK_MARKERS or chunk not in public}
+    owners = {c: {gid for gid, text in own.items() if c in text} for c in chunks if c not in public}
+    owners.update({c: set() for c in [*LEAK_MARKERS, *literals]})
+    return owners
 
 
 def _own_feedback(course: Course, assignment: str, student: str, notebook: str) -> dict[str, list[str]]:
