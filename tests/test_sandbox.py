@@ -192,3 +192,24 @@ def test_newslit_grade_says_once_when_kernels_are_not_sandboxed(tmp_path, monkey
     monkeypatch.setattr(sandbox, "unavailable", lambda: None)
     cli.grade_course(course, course.assignments(), quiet=True)
     assert "NOT sandboxed" not in capsys.readouterr().err
+
+
+def test_python_installed_under_tmp_is_shown_again(tmp_path, monkeypatch):
+    """A course tried from a clone in /tmp: its venv lies under the tmpfs that hides /tmp, and must stay visible
+    (before, every kernel of `newslit demo` died with 'failed to execute .../python3')."""
+    venv = Path("/tmp") / f"{MARK}venv-{os.getpid()}"
+    (venv / "lib").mkdir(parents=True, exist_ok=True)
+    try:
+        monkeypatch.setattr(sandbox.sys, "prefix", str(venv))
+        c = Config()
+        c.CourseDirectory.root = str(tmp_path)
+        manager = SandboxedKernelManager(config=c)
+        manager._private, manager._cwd = str(tmp_path / "ipc"), str(tmp_path / "work")
+        args = manager.mounts()
+        binds = [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
+        assert str(venv.resolve()) in binds
+        assert args.index("/tmp") < args.index(str(venv.resolve()))  # shown again after /tmp was hidden
+        assert "/tmp" not in binds  # /tmp itself stays hidden: only what Python needs
+    finally:
+        (venv / "lib").rmdir()
+        venv.rmdir()

@@ -181,7 +181,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         roots, secrets = self.roots(), self.secrets()
         for root in roots:
             m.tmpfs(root)
-        for path in self.shown(roots, secrets):
+        for path in self.shown([Path("/tmp").resolve(), *roots], secrets):  # a venv in /tmp is shown again too
             m.bind(path)
         for path in secrets:
             if path.is_dir():
