@@ -36,6 +36,10 @@ See docs/instructor-guide.md.
 """
 
 
+
+CLEARED = ("manual scores cleared because the answer changed since it was graded (or the score was set "
+           "outside newslit and formgrader, so the answer it belongs to is unknown): ")
+
 def _course(args):
     from newslit.classroom import Course
 
@@ -149,7 +153,7 @@ def print_summary(rows, paths, course, stream):
         if r["kept"]:
             print(f"      manual scores kept, answer unchanged: {_cells(r['kept'])}", file=stream)
         if r["cleared"]:
-            print("      NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+            print("      NEEDS A HUMAN: " + CLEARED
                   + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in r["cleared"])
                   + " -- grade again in formgrader, then `newslit feedback && newslit export`", file=stream)
         if "feedback" in r:
@@ -189,7 +193,7 @@ def _settle(course, assignment):
     settled = regrade.settle(course, assignment)
     late.reapply(course, assignment)
     if settled.cleared:
-        print(f"{assignment}: NEEDS A HUMAN: manual scores cleared because the answer changed since it was graded: "
+        print(f"{assignment}: NEEDS A HUMAN: " + CLEARED
               + ", ".join(f"{s} {c} (was {v:g})" for s, c, v in settled.cleared), file=sys.stderr)
 
 
