@@ -35,10 +35,9 @@ Exports and reports contain the answer key: never share them with students.
 See docs/instructor-guide.md.
 """
 
-
-
 CLEARED = ("manual scores cleared because the answer changed since it was graded (or the score was set "
            "outside newslit and formgrader, so the answer it belongs to is unknown): ")
+
 
 def _course(args):
     from newslit.classroom import Course
