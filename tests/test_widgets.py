@@ -156,7 +156,7 @@ def test_with_the_extension_a_click_is_written_into_the_cell_and_marked_on_the_a
     assert "writing" in form.marks["a"].value and "NOT RECORDED" not in form.status.value + form.banner.value
     comm.ack()
     assert "✓ recorded in the notebook" in form.marks["a"].value and form.changed() == []
-    assert form.answers == {"a": "y"} and "Recorded in this cell: 1 of 3 answered." in form.status.value
+    assert form.answers == {"a": "y"} and "Recorded in this cell: 1 of 3 answered. Not answered yet: b, n." in form.status.value
     form.controls["n"].value = "2"  # the next write expects the source the first one made
     assert comm.sent[-1]["expected"] == write["source"] and "'n': 2" in comm.sent[-1]["source"]
 

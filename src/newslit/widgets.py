@@ -210,10 +210,12 @@ class Form:
         if pending:
             self.status.value = _msg("info", f"Writing {len(pending)} change(s) into this cell…")
             return
+        missing = [i.id for i in self.items if i.id not in shown]
         saved = (" Each answer is written into this cell as you choose it; save the notebook (or wait for "
                  "autosave) to keep it on disk.") if self.connected() else ""
         self.status.value = _msg("good" if answered == len(self.items) else "info",
-                                 f"Recorded in this cell: {answered} of {len(self.items)} answered.{saved}")
+                                 f"Recorded in this cell: {answered} of {len(self.items)} answered."
+                                 + (f" Not answered yet: {', '.join(missing)}." if missing else "") + saved)
 
     def close(self):
         if self.link is not None:
