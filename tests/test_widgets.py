@@ -1,5 +1,7 @@
 """The recording form without a browser: values, unrecorded changes, and rewriting the cell literal."""
 
+import time
+
 from newslit import widgets
 from newslit.claims import label_feedback, label_items
 from newslit.widgets import CHOOSE, Form, Item, ask, format_literal, live_form, replace_recorded, unrecorded
@@ -198,3 +200,16 @@ def test_a_rerun_after_acked_clicks_finds_them_in_the_cell(monkeypatch, capsys):
     assert ask("t13", ITEMS, recorded={"a": "y"}) == {"a": "y"}  # Restart or re-run: the source holds them
     out = capsys.readouterr().out
     assert "NOT written" not in out and "dropped" not in out and unrecorded("t13") == []
+
+
+def test_a_write_the_page_never_confirms_turns_into_not_recorded_yet(monkeypatch):
+    """After a page reload the old page's comm is gone: the write is never acked, and the form must not say
+    '… writing' for ever (a student's clicks were silently lost that way)."""
+    monkeypatch.setattr(widgets, "ACK_SECONDS", 0.05)
+    form, comm = linked_form(monkeypatch, qid="t13")
+    comm.reply(ready=True)
+    form.controls["a"].value = "y"
+    assert "writing" in form.marks["a"].value
+    time.sleep(0.3)
+    assert "NOT RECORDED YET" in form.marks["a"].value and "NOT RECORDED YET" in form.banner.value
+    assert "reloaded" in form.status.value and not form.connected()

@@ -23,6 +23,7 @@ import ast
 import html
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -234,7 +235,7 @@ class CellLink:
     """
 
     def __init__(self, cell_id: str, source: str):
-        self.source, self.ready, self.reason, self.seq = source, None, "", 0
+        self.source, self.ready, self.reason, self.seq, self.acked = source, None, "", 0, 0
         self.on_reply: Callable = lambda seq, ok: None
         self.comm = _open_comm(cell_id)
         self.comm.on_msg(self._message)
@@ -254,7 +255,16 @@ class CellLink:
         self.seq += 1
         self.comm.send({"seq": self.seq, "expected": self.source, "source": source})
         self.source = source
+        timer = threading.Timer(ACK_SECONDS, self._unanswered, args=(self.seq,))
+        timer.daemon = True
+        timer.start()
         return self.seq
+
+    def _unanswered(self, seq: int):
+        """No answer in time (the page was reloaded or closed): stop writing, so the form says NOT RECORDED YET."""
+        if seq > self.acked and self.ready is True:
+            self.ready, self.reason = False, "the notebook page did not confirm the write; was it reloaded?"
+            self.on_reply(seq, False)
 
     def _message(self, msg):
         data = msg["content"]["data"]
@@ -263,6 +273,7 @@ class CellLink:
             self.reason = "" if self.ready else "this front end does not rewrite the cell"
             self.on_reply(None, self.ready)
         elif "seq" in data:
+            self.acked = max(self.acked, data["seq"])
             if not data.get("ok"):
                 self.ready, self.reason = False, data.get("reason") or "the front end refused the write"
             self.on_reply(data["seq"], bool(data.get("ok")))
@@ -275,6 +286,10 @@ class CellLink:
     def close(self):
         self.on_reply = lambda seq, ok: None
         self.comm.close()
+
+
+# Seconds the front end has to confirm a write before the form says NOT RECORDED YET.
+ACK_SECONDS = 5.0
 
 
 def _open_comm(cell_id: str):
