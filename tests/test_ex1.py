@@ -39,7 +39,7 @@ PARTIAL_SCORE = 10 + 2
 # Answers the issue-17 audits found defensible by the printed rules and the key now accepts (labels only;
 # every other label right): each must earn its point through nbgrader. c23's other new alternate, "hedged",
 # is its first alternate, so the "alternates" submission carries it (asserted below).
-NEWLY_ACCEPTED = {"c23": "attributed", "c25": "stated as fact"}
+NEWLY_ACCEPTED = {"c08": "attributed", "c23": "attributed", "c25": "stated as fact"}
 
 # Clicked in the kernel: every label right except c02 and c08 wrong; cues left blank.
 CLICKED = {c: wrong(c) if c in ("c02", "c08") else right(c) for c in ASSESSED}
@@ -125,7 +125,7 @@ def test_accepted_alternates_earn_credit(graded):
 @pytest.mark.slow
 def test_answers_the_audit_found_defensible_earn_their_point(graded):
     _, s, _ = graded
-    assert {f"labels_{c}": s["newly"][f"labels_{c}"] for c in NEWLY_ACCEPTED} == {"labels_c23": 1, "labels_c25": 1}
+    assert {f"labels_{c}": s["newly"][f"labels_{c}"] for c in NEWLY_ACCEPTED} == {"labels_c08": 1, "labels_c23": 1, "labels_c25": 1}
     assert total(s["newly"], "labels_") == len(ASSESSED)
     assert alternate_or_right("c23") == "hedged" and s["alternates"]["labels_c23"] == 1
 

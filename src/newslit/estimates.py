@@ -580,17 +580,14 @@ def _fermi_choice_key(row) -> dict:
     tonnes = fermi_tonnes(_per_unit_value(row)[0])
     verdict = fermi_verdict(tonnes)
     lo, hi = PAYLOAD_T
-    # "far more" is arithmetic on the same assumptions: a full load inside the payload range can pass its top
-    # once weight the working figure may leave out (propellant, fuzes, packing) is added.
-    heavier = [FERMI_OPTIONS[1]] if verdict == FERMI_OPTIONS[0] else []
-    far_more = (f"'Far more' is accepted too, as arithmetic on these assumptions: {tonnes:,.1f} t already lies inside "
-                f"the {lo:g}–{hi:g} t payload, so if the 45 kg leaves out propellant, fuzes and packing and they add "
-                f"about {hi / tonnes - 1:.0%} or more ({tonnes:,.1f} t × {hi / tonnes:.2f} ≈ {hi:g} t), a full load "
-                "passes the top of the payload. ")
-    return {"kind": "choice", "accept": [verdict, *heavier], "options": list(FERMI_OPTIONS),
+    # "far more" does not follow from the printed assumptions (two audits): say why, with the arithmetic.
+    far_more = (f"'Far more' does not follow from these assumptions: {tonnes:,.1f} t lies inside the {lo:g}–{hi:g} t "
+                f"payload, and even if the 45 kg leaves out propellant, fuzes and packing, they would have to add about "
+                f"{hi / tonnes - 1:.0%} ({tonnes:,.1f} t × {hi / tonnes:.2f} ≈ {hi:g} t) just to reach the top of it. ")
+    return {"kind": "choice", "accept": [verdict], "options": list(FERMI_OPTIONS),
             "why": f"About {tonnes:,.1f} t of shells per container, against an assumed {lo:g}–{hi:g} t payload: "
                    f"{_fmt(row['value'])} {row['unit']} is what the containers could hold if every one were full of "
-                   "shells, a ceiling, not a count. " + (far_more if heavier else "") + ASSUMPTIONS}
+                   "shells, a ceiling, not a count. " + (far_more if verdict == FERMI_OPTIONS[0] else "") + ASSUMPTIONS}
 
 
 def _meet_why(row, partner, overlap) -> str:
