@@ -341,7 +341,7 @@ def test_clicks_are_in_the_saved_notebook_without_a_rerun_in_jupyterlab_and_note
                 s.restart_run_all()
                 summary = s.cell_with("before_you_submit(")
                 for qid, n in forms(answers).values():
-                    s.wait_output(summary, f"{qid}: all {n} items answered and recorded.")
+                    s.wait_output(summary, f"{qid}: all {n} items answered and recorded")
                 s.kernel_ready()
                 all_shown(s, answers)
                 s.shot("5-restarted-run-all")

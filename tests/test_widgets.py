@@ -213,3 +213,7 @@ def test_a_write_the_page_never_confirms_turns_into_not_recorded_yet(monkeypatch
     time.sleep(0.3)
     assert "NOT RECORDED YET" in form.marks["a"].value and "NOT RECORDED YET" in form.banner.value
     assert "reloaded" in form.status.value and not form.connected()
+    comm.ack()  # only slow after all: the page answers late, so the form writes again and is recorded
+    assert form.connected() and comm.sent[-1]["seq"] == 2 and "'a': 'y'" in comm.sent[-1]["source"]
+    comm.ack()
+    assert "✓ recorded in the notebook" in form.marks["a"].value and form.changed() == []

@@ -263,7 +263,7 @@ class CellLink:
     def _unanswered(self, seq: int):
         """No answer in time (the page was reloaded or closed): stop writing, so the form says NOT RECORDED YET."""
         if seq > self.acked and self.ready is True:
-            self.ready, self.reason = False, "the notebook page did not confirm the write; was it reloaded?"
+            self.ready, self.reason = False, UNANSWERED
             self.on_reply(seq, False)
 
     def _message(self, msg):
@@ -274,6 +274,10 @@ class CellLink:
             self.on_reply(None, self.ready)
         elif "seq" in data:
             self.acked = max(self.acked, data["seq"])
+            if data.get("ok") and self.ready is False and self.reason == UNANSWERED:
+                self.ready, self.reason = True, ""  # only slow: the page is there, so write what is pending again
+                self.on_reply(None, True)
+                return
             if not data.get("ok"):
                 self.ready, self.reason = False, data.get("reason") or "the front end refused the write"
             self.on_reply(data["seq"], bool(data.get("ok")))
@@ -288,8 +292,9 @@ class CellLink:
         self.comm.close()
 
 
-# Seconds the front end has to confirm a write before the form says NOT RECORDED YET.
-ACK_SECONDS = 5.0
+# Seconds the front end has to confirm a write before the form says NOT RECORDED YET (a late answer undoes it).
+ACK_SECONDS = 10.0
+UNANSWERED = "the notebook page did not confirm the write; was it reloaded?"
 
 
 def _open_comm(cell_id: str):
