@@ -356,7 +356,7 @@ def _as_dict(recorded, qid) -> dict:
 
 
 def ask(qid: str, items: list[Item], recorded=None, feedback: Callable | None = None) -> dict:
-    """Show a form and return the recorded answers (a plain dict, graded from the cell's literal by autograde's ScoreItems step).
+    """Show a form and return the recorded answers (a plain dict; autograde's ScoreItems grades the cell's literal).
 
     ``feedback(item_id, value) -> (Check, explanation)`` gives immediate feedback (practice items).
     """
