@@ -314,3 +314,17 @@ def test_describe_survives_a_replaced_reader(monkeypatch, capsys):
     E.describe({"meet": 1}, "meet", "number")
     out = capsys.readouterr()
     assert out.err == "" and out.out.count("could not be described") == 1 and "not answered yet" in out.out
+
+
+def test_every_ex2_key_builds_from_the_given_course_alone(monkeypatch):
+    """A non-editable install has no repository of its own: ex2's keys must read only the root given to
+    key_entry (in CI every ex2 item needing another keyed row scored 0 with a DataError)."""
+    import nbformat
+
+    real = data._Source.repo_dir
+    monkeypatch.setattr(data._Source, "repo_dir", staticmethod(lambda root=None: real(root) if root else None))
+    with pytest.raises(data.DataError):
+        data.load("estimates", with_key=True)  # the stand-in for a non-editable install holds
+    specs = assign.items(nbformat.read(ROOT / "solutions" / "ex2" / "ex2.ipynb", as_version=4))
+    keys = {gid: assign.key_entry(spec, ROOT) for gid, spec in specs.items()}
+    assert len(keys) == 20 and all(k.get("why") for k in keys.values())

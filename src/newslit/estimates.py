@@ -31,6 +31,7 @@ import itertools
 import json
 import math
 import warnings
+from contextvars import ContextVar
 from decimal import Decimal
 
 import numpy as np
@@ -506,8 +507,13 @@ def _description(got: dict, name: str, shape: str, item: str) -> str:
 
 # ---- answer keys, built from data/key/ when grading (used by newslit.assign) ----
 
+# The course whose data/key/ the key builders read (set by assign.key_entry; None: the repository this
+# package runs from, which a non-editable install does not have).
+KEY_ROOT: ContextVar = ContextVar("newslit_key_root", default=None)
+
+
 def _keyed() -> pd.DataFrame:
-    return data.load("estimates", with_key=True)
+    return data.load("estimates", root=KEY_ROOT.get(), with_key=True)
 
 
 def _per_unit_value(row) -> tuple[float, str]:
