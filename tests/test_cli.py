@@ -210,3 +210,24 @@ def test_demo_class_on_postgresql(tmp_path):
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_a_copied_course_reads_the_keys_its_grader_reads(tmp_path, monkeypatch):
+    """`newslit demo`, bench and the tests grade a copy of the course that has no data/key/: with a non-editable
+    install (no repository to fall back on), the keys come from the copy's ScoreItems.key_root (in CI, every
+    `newslit grade` of such a copy failed with 'answer keys are only available inside the course repository')."""
+    from newslit import data
+
+    real = data.key_dir
+
+    def key_dir(root=None):  # as in a non-editable install: no repository of its own to fall back on
+        if root is None:
+            raise data.DataError("answer keys are only available inside the course repository")
+        return real(root)
+
+    monkeypatch.setattr(data, "key_dir", key_dir)
+    course = personas.copy_course(ROOT, tmp_path / "copy")
+    assert course.key_root == ROOT and not (course.root / "data").exists()
+    for assignment in course.assignments():
+        assert all(course.key(c)["why"] for c in course.grade_cells(assignment) if not c.manual)
+        assert classroom.key_text(course, assignment)

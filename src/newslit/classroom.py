@@ -113,10 +113,18 @@ class Course:
                                            cell.source))
         return cells
 
+    @property
+    def key_root(self) -> Path | None:
+        """The folder whose data/key/ holds the keys: the grader's ``ScoreItems.key_root`` (a copied course
+        names the repository), else this course, else (None) the repository the package runs from."""
+        configured = self.config.get("ScoreItems", {}).get("key_root")
+        if configured:
+            return Path(configured)
+        return self.root if (self.root / "data" / "key").is_dir() else None
+
     def key(self, cell: GradeCell) -> dict:
-        """The key of an autograded item, from data/key/ (this course's, else the repository's)."""
-        root = self.root if (self.root / "data" / "key").is_dir() else None
-        return assign.key_entry(cell.spec, root=root)
+        """The key of an autograded item, from data/key/ under ``key_root``."""
+        return assign.key_entry(cell.spec, root=self.key_root)
 
 
 def repo_root() -> Path:
@@ -369,12 +377,10 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
             key = course.key(cell)
             literals.add(_normal(json.dumps(key, ensure_ascii=False)))
             own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
-    folder = course.root / "data" / "key"
-    if not folder.is_dir():
-        try:
-            folder = data.key_dir()
-        except data.DataError:
-            folder = None
+    try:
+        folder = data.key_dir(course.key_root)
+    except data.DataError:
+        folder = None
     for path in sorted(folder.glob("*.csv")) if folder else []:
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.reader(fh):
