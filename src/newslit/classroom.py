@@ -117,10 +117,10 @@ class Course:
     def key_root(self) -> Path | None:
         """The folder whose data/key/ holds the keys: the grader's ``ScoreItems.key_root`` (a copied course
         names the repository), else this course, else (None) the repository the package runs from."""
-        configured = self.config.get("ScoreItems", {}).get("key_root")
-        if configured:
-            return Path(configured)
-        return self.root if (self.root / "data" / "key").is_dir() else None
+        for folder in (self.config.get("ScoreItems", {}).get("key_root"), self.root):
+            if folder and (Path(folder) / "data" / "key").is_dir():
+                return Path(folder)
+        return None
 
     def key(self, cell: GradeCell) -> dict:
         """The key of an autograded item, from data/key/ under ``key_root``."""
