@@ -244,7 +244,11 @@ def cmd_demo(args) -> int:
     dest = Path(args.dest).resolve() if args.dest else Path(tempfile.mkdtemp(prefix="newslit-demo-"))
     if (dest / "grading").exists():
         raise classroom.CourseError(f"{dest} already has a grading/ folder: choose an empty --dest")
-    repo = classroom.repo_root()
+    try:  # the course repository named by --course (default: here), else the one the package runs from
+        repo = _course(args).key_root
+    except classroom.CourseError:
+        repo = None
+    repo = repo or classroom.repo_root()
     course = personas.copy_course(repo, dest)
     if args.db_url:
         with open(dest / "nbgrader_config.py", "a", encoding="utf-8") as fh:
