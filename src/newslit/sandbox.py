@@ -206,8 +206,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         return out
 
     def roots(self) -> list[Path]:
-        """Folders hidden whole: the course root, the course repository, the grader's home."""
-        found = [Path(self._course().root), _repo(), Path.home()]
+        """Folders hidden whole: the course root, the course repository (editable install, or the grader's
+        key root), the grader's home and working folder."""
+        key_root = self.config.get("ScoreItems", {}).get("key_root") or None  # a copied course's repository
+        found = [Path(self._course().root), _repo(), Path.home(), Path.cwd(), *([Path(key_root)] if key_root else [])]
         return [p.resolve() for p in dict.fromkeys(found) if p and p.is_dir() and p.resolve() != Path("/")]
 
     def secrets(self) -> list[Path]:
