@@ -81,7 +81,9 @@ def test_bundle_outside_the_repository_root_is_a_clear_error(tmp_path, capsys):
 
 def _feedback_scores(path: Path) -> dict[str, float]:
     text = path.read_text(encoding="utf-8")
-    return {g: float(s) for g, s in re.findall(r'href="#([A-Za-z0-9_]+)">[^<]*</a> \(Score: ([\d.]+) / [\d.]+\)', text)}
+    # the course's feedback template lists each item as: <a href="#id">id</a>[ (written answer)]: score / points
+    return {g: float(s) for g, s in re.findall(r'href="#([A-Za-z0-9_]+)">[^<]*</a>(?: \(written answer\))?: ([\d.]+) / '
+                                               r'[\d.]+', text)}
 
 
 def _first_table(text: str) -> pd.DataFrame:
