@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from newslit import data
+from newslit import data, packs
 
 
 def _split(cell: str) -> list[str]:
@@ -52,7 +52,9 @@ def _builder(kind: str):
 
 
 def key_entry(spec: dict, root=None) -> dict:
-    """The key dict for one item, from the table named in the cell's metadata (data/key/ under ``root``)."""
+    """The key dict for one item, from the table named in the cell's metadata (data/key/ under ``root``,
+    or key/ of the article pack the metadata names)."""
+    root = packs.data_root(spec, root)
     build, frame = _builder(spec["kind"])
     if frame:  # exercise 2's builders also read other rows of the keyed table: from the same root
         from newslit import estimates

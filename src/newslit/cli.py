@@ -277,6 +277,37 @@ def cmd_keys(args) -> int:
     return 1 if leaked else 0
 
 
+def cmd_pack(args) -> int:
+    from newslit import classroom, packs
+
+    folder = Path(args.folder)
+    if args.action == "new":
+        if not args.text:
+            raise classroom.CourseError("newslit pack new needs --text FILE (the article, UTF-8)")
+        name = args.name or folder.resolve().name
+        pack = packs.new(folder, args.text, name, args.assignment or name, args.title)
+        rows = packs.sentences((folder / "article.txt").read_text(encoding="utf-8"))
+        print(f"started pack {pack.name!r} in {folder}: {len(rows)} sentences in sentences.csv; fill in the tables, key/ and exercises/{pack.assignments[0]}.md, "
+              f"then: newslit pack build {folder}")
+        return 0
+    pack = packs.read(folder)
+    counts = packs.check(pack)
+    print(f"pack {pack.name!r} is valid: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if args.action == "check":
+        return 0
+    course = _course(args)
+    for path in packs.write_sources(pack, course.root):
+        print(f"wrote {path.relative_to(course.root)}")
+    if args.no_release:
+        return 0
+    for assignment in pack.assignments:
+        proc = classroom.nbgrader(course, "generate_assignment", assignment, "--force")
+        if proc.returncode:
+            raise classroom.CourseError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stdout}{proc.stderr}")
+        print(f"released {assignment} to {course.folder('release', assignment).relative_to(course.root)}/")
+    return 0
+
+
 def cmd_guide(args) -> int:
     from newslit import report
 
@@ -423,6 +454,20 @@ def parser() -> argparse.ArgumentParser:
                        "cell of solutions/ holds a key (exit 1 if one does)")
     k.set_defaults(func=cmd_keys)
 
+    pk = sub.add_parser("pack", help="start, check or build an article pack (any article becomes graded notebooks)",
+                        description="new FOLDER --text FILE: start a pack (text, sentences with offsets, empty tables, "
+                        "an outline to edit). check FOLDER: validate it (messages name file, row and field). build "
+                        "FOLDER: check, write solutions/<assignment>/ from its outlines, release with nbgrader "
+                        "generate_assignment. See docs/instructor-guide.md, 'Your own article'.")
+    pk.add_argument("action", choices=["new", "check", "build"])
+    pk.add_argument("folder", help="the pack's folder (the course's own article: data)")
+    pk.add_argument("--text", help="new: the article as a UTF-8 text file, one paragraph per line")
+    pk.add_argument("--name", help="new: the pack's name (default: the folder's name)")
+    pk.add_argument("--assignment", help="new: the assignment it builds (default: the pack's name)")
+    pk.add_argument("--title", default="", help="new: one line saying what the article is")
+    pk.add_argument("--no-release", action="store_true", help="build: write solutions/ only")
+    pk.set_defaults(func=cmd_pack)
+
     a = sub.add_parser("guide", help="write docs/answer-key.md from data/key/ and solutions/ (instructor only)")
     a.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     a.add_argument("--out", help="where to write (default docs/answer-key.md)")
@@ -444,10 +489,11 @@ def main(argv=None) -> int:
         parser().error("--workers must be at least 1")
     from newslit.classroom import CourseError
     from newslit.data import DataError
+    from newslit.outline import OutlineError
 
     try:
         return args.func(args)
-    except (CourseError, DataError) as err:
+    except (CourseError, DataError, OutlineError) as err:
         print(f"newslit {args.command}: {err}", file=sys.stderr)
         return 2
 

@@ -135,7 +135,9 @@ TABLES = {
 
 
 class _Source:
-    """Where the data files are: the installed package's copy, else the repository's data/."""
+    """Where the data files are: an article pack in use, the installed package's copy, else the repository's data/."""
+
+    pack: Path | None = None  # set by use_pack(): a notebook on another article than the course's own
 
     @staticmethod
     def package_dir() -> Path | None:
@@ -144,6 +146,8 @@ class _Source:
 
     @staticmethod
     def repo_dir(root: str | os.PathLike | None = None) -> Path | None:
+        if root and is_pack(Path(root)):  # an article pack's own folder
+            return Path(root)
         candidates = [Path(root)] if root else [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]
         for c in candidates:
             if (c / "data" / "article.txt").is_file() and (c / "pyproject.toml").is_file():
@@ -151,16 +155,31 @@ class _Source:
         return None
 
 
+def is_pack(folder: Path) -> bool:
+    """Whether ``folder`` is an article pack: its text and its pack.toml (see data/README.md)."""
+    return (folder / "pack.toml").is_file() and (folder / "article.txt").is_file()
+
+
+def use_pack(folder: str | os.PathLike) -> Path:
+    """Read every table from this article pack from now on (a notebook's setup cell: the pack's public part)."""
+    path = Path(folder).resolve()
+    if not is_pack(path):
+        raise DataError(f"{folder}: not an article pack (it needs article.txt and pack.toml)")
+    _Source.pack = path
+    return path
+
+
 def data_dir(root=None) -> Path:
-    """The directory holding article.txt and the public tables."""
-    d = (_Source.repo_dir(root) if root else None) or _Source.package_dir() or _Source.repo_dir()
+    """The directory holding article.txt and the public tables: ``root`` (a course repository or an
+    article pack), else the pack in use, else the course's own article."""
+    d = (_Source.repo_dir(root) if root else None) or _Source.pack or _Source.package_dir() or _Source.repo_dir()
     if d is None:
         raise DataError("course data not found: install the newslit package or run inside the course repository")
     return d
 
 
 def key_dir(root=None) -> Path:
-    """data/key/ of the course repository (instructor side only)."""
+    """data/key/ of the course repository, or key/ of an article pack (instructor side only)."""
     d = _Source.repo_dir(root)
     if d is None or not (d / "key").is_dir():
         raise DataError("answer keys are only available inside the course repository (data/key/); "

@@ -92,8 +92,8 @@ def _items(path: str, mtime: float) -> dict[str, dict]:
 
 
 @cache
-def _item_text(table: str, item: str, root) -> str:
-    return grading.item_text({"table": table, "item": item}, root)
+def _item_text(table: str, item: str, pack: str | None, root) -> str:
+    return grading.item_text({"table": table, "item": item, "pack": pack}, root)
 
 
 class ScoreItems(NbGraderPreprocessor):
@@ -136,7 +136,7 @@ class ScoreItems(NbGraderPreprocessor):
         try:
             answers = grading.answers_of(nb, spec, cell, recorded)
             key = assign.cached_key(spec, root)
-            text = _item_text(spec["table"], spec["item"], root)
+            text = _item_text(spec["table"], spec["item"], spec.get("pack"), root)
             scored = grading.score(answers, spec["item"], key, points)
         except Exception as err:  # a broken key or notebook scores 0 with a message, never aborts the class
             self.log.warning("%s: could not be scored (%s: %s)", spec.get("item"), type(err).__name__, err)

@@ -9,7 +9,8 @@ Execute step, configured in nbgrader_config.py) starts every kernel with
 - the file system is read-only; the course root, the course repository (data/key) and the
   grader's home are hidden under empty tmpfs folders, with only the Python installation and the
   package's public data shown again; every nbgrader folder, the gradebook and the exchange are hidden;
-- the kernel works in a throw-away tmpfs folder at its usual path; HOME, IPYTHONDIR and
+- the kernel works in a throw-away tmpfs folder at its usual path (an exercise on another article
+  sees its ``article/`` folder there, read-only); HOME, IPYTHONDIR and
   MPLCONFIGDIR are in tmpfs; the environment is cleared except a few harmless variables;
 - no network: it talks to nbgrader over ZeroMQ IPC sockets in a private folder;
 - address space, CPU time, file size and process count are limited (``prlimit``); a root grader
@@ -33,6 +34,8 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
+
+from newslit.packs import RELEASED_AS
 from traitlets import Bool, Integer, List, Unicode
 
 UNPROTECTED = ("the student's code runs with the grader's rights: it can read data/key/, solutions/ and the "
@@ -190,6 +193,9 @@ class SandboxedKernelManager(AsyncKernelManager):
                 m.bind(Path("/dev/null"), path)
         m.bind(Path(self._private), rw=True)
         m.tmpfs(Path(self._cwd), "01777")
+        article = Path(self._cwd) / RELEASED_AS  # another article's public part, released with the assignment
+        if article.is_dir() and not article.is_symlink() and not (article / "key").exists():
+            m.bind(article)  # read-only; a symlink inside points into what stays hidden
         m.args += ["--perms", "01777", "--dir", HOME, "--chdir", self._cwd]
         return m.args
 

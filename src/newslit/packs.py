@@ -1,0 +1,280 @@
+"""Article packs: one folder per article, and the one command that turns it into graded notebooks.
+
+A pack holds the article's text and provenance (``article.txt``, ``SOURCE.md``), its tables in the
+schemas of ``data/README.md`` (only those its exercises use), the answers to assessed items in
+``key/``, ``pack.toml`` (name, title, assignments) and one outline per assignment in ``exercises/``
+(``newslit.outline``). The course's own article is the pack in ``data/``; others live in ``packs/``.
+
+``new`` starts a pack from a text file; ``check`` validates it (every table, every key, the links
+between tables, every outline) and raises ``DataError`` naming file, row and field; ``build`` writes
+the nbgrader source notebooks (``solutions/<assignment>/``) and the release through nbgrader.
+A pack other than the course's own travels with its assignment: its public part is copied into the
+assignment as ``article/``, which the notebook's setup cell reads with ``use_pack("article")``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from newslit import data, outline
+
+RELEASED_AS = "article"  # an assignment's copy of its pack's public part
+SEARCH_FOLDERS = ("packs",)  # where a course keeps packs other than its own data/
+
+
+@dataclass(frozen=True)
+class Pack:
+    folder: Path
+    name: str
+    title: str
+    assignments: tuple[str, ...]
+
+    def table_names(self) -> list[str]:
+        """The tables this pack has (sentences always), in the loader's order."""
+        return [n for n, t in data.TABLES.items() if (self.folder / t.file).is_file()]
+
+    def outline_path(self, assignment: str) -> Path:
+        return self.folder / "exercises" / f"{assignment}.md"
+
+    def is_course_article(self, course_root: Path) -> bool:
+        """The course's own article (data/ of the course): shipped with the package, not copied."""
+        return self.folder.resolve() == (Path(course_root) / "data").resolve()
+
+
+def read(folder: str | Path) -> Pack:
+    """The pack in ``folder`` (its pack.toml checked)."""
+    folder = Path(folder)
+    where = f"{folder.name}/pack.toml"
+    if not data.is_pack(folder):
+        raise data.DataError(f"{folder}: not an article pack (it needs article.txt and pack.toml)")
+    try:
+        meta = tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise data.DataError(f"{where}: not valid TOML ({err})") from err
+    for name in ("name", "title", "assignments"):
+        if not meta.get(name):
+            raise data.DataError(f"{where}, field '{name}': required")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", meta["name"]):
+        raise data.DataError(f"{where}, field 'name': lowercase letters, digits and hyphens only "
+                             f"(got {meta['name']!r})")
+    return Pack(folder, meta["name"], meta["title"], tuple(meta["assignments"]))
+
+
+@cache
+def _find(name: str, roots: tuple[str, ...]) -> Path:
+    for root in [Path(r) for r in roots]:
+        for folder in [root / "data", *(root / f / name for f in SEARCH_FOLDERS)]:
+            if data.is_pack(folder) and read(folder).name == name:
+                return folder
+    raise data.DataError(f"article pack {name!r} not found under packs/ of {', '.join(roots)}")
+
+
+def data_root(spec: dict, root=None):
+    """Where an item's tables and key are: its pack's folder (``pack`` in its metadata), else ``root``.
+
+    A pack is looked for under ``root`` (the course repository holding the keys), the working folder
+    (nbgrader runs in the course folder) and the repository this package runs from."""
+    if not spec.get("pack"):
+        return root
+    repo = data._Source.repo_dir()
+    roots = [root, Path.cwd(), repo.parent if repo else None]
+    return _find(spec["pack"], tuple(dict.fromkeys(str(Path(r).resolve()) for r in roots if r)))
+
+
+# ---------------------------------------------------------------- a new pack
+
+SENTENCE_END = re.compile(r"(?<=[.!?])([”\"’')\]]*)(\s+)(?=[“\"‘'(\[]?[A-Z0-9])")
+
+
+def sentences(text: str) -> list[dict]:
+    """Sentences with offsets; each line is a paragraph, a line without end punctuation a subheading."""
+    rows, start = [], 0
+    for paragraph, line in enumerate(text.split("\n"), start=1):
+        offset, start = start, start + len(line) + 1
+        body = line.rstrip()
+        if not body:
+            continue
+        kind = "sentence" if body[-1] in ".!?”\"’')" else "subheading"
+        pos = 0
+        for m in [*SENTENCE_END.finditer(body), None]:
+            end = m.start(2) if m else len(body)
+            rows.append({"sentence_id": f"s{len(rows) + 1:02d}", "paragraph": paragraph, "kind": kind,
+                         "start": offset + pos, "end": offset + end, "text": body[pos:end]})
+            pos = m.end() if m else len(body)
+    return rows
+
+
+def _write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+STARTER_TABLES = ("claims", "estimates", "sources", "verdicts")
+
+
+def new(folder: str | Path, text_file: str | Path, name: str, assignment: str, title: str = "") -> Pack:
+    """Start a pack: the text byte-exact, its sentences with offsets, every table empty with its header,
+    and an outline to edit, from the shared starter (``newslit/pack_starter.md``)."""
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise data.DataError(f"{folder}: exists and is not empty; choose a new folder")
+    raw = Path(text_file).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise data.DataError(f"{text_file}: not UTF-8 text (byte {err.start})") from err
+    (folder / "key").mkdir(parents=True)
+    (folder / "exercises").mkdir()
+    (folder / "article.txt").write_bytes(raw)
+    (folder / "SOURCE.md").write_text("# Source\n\nOutlet, title, author, date, URL, licence (and why it may be "
+                                      "copied whole), how the text was obtained, what is not known.\n",
+                                      encoding="utf-8")
+    (folder / "pack.toml").write_text(f'name = "{name}"\ntitle = "{title or name}"\nassignments = ["{assignment}"]\n',
+                                      encoding="utf-8")
+    header = [f.name for f in data.TABLES["sentences"].fields]
+    _write_csv(folder / "sentences.csv", header, sentences(text))
+    for table in STARTER_TABLES:
+        t = data.TABLES[table]
+        _write_csv(folder / t.file, [f.name for f in t.fields], [])
+        _write_csv(folder / "key" / t.file, [t.id_field, *t.answer_fields], [])
+    starter = resources.files("newslit").joinpath("pack_starter.md").read_text(encoding="utf-8")
+    pack = read(folder)
+    pack.outline_path(assignment).write_text(starter.replace("ASSIGNMENT", assignment), encoding="utf-8")
+    return pack
+
+
+# ---------------------------------------------------------------- checking a pack
+
+def _ids(cell: str) -> list[str]:
+    return [p for p in cell.split("|") if p]
+
+
+def _links(pack: Pack, tables: dict[str, dict]) -> None:
+    """Links between tables: every id named exists; a verdict is decided only by READ/CALC rows."""
+    def fail(table, row_no, field, why):
+        raise data.DataError(f"{table}, row {row_no}, field '{field}': {why}")
+
+    sentences_ = tables.get("sentences", {})
+    for name, fname in (("claims", "sentence_id"), ("estimates", "sentence_id")):
+        for row_no, row in enumerate(tables.get(name, {}).values(), start=2):
+            if row.get(fname) and row[fname] not in sentences_:
+                fail(f"{name}.csv", row_no, fname, f"no sentence {row[fname]!r} in sentences.csv")
+    claims, srcs = tables.get("claims", {}), tables.get("sources", {})
+    for row_no, row in enumerate(srcs.values(), start=2):
+        for cid in _ids(row["claims"]):
+            if cid not in claims:
+                fail("sources.csv", row_no, "claims", f"no claim {cid!r} in claims.csv")
+    for row_no, row in enumerate(tables.get("verdicts", {}).values(), start=2):
+        file = "key/verdicts.csv" if row["role"] == "assessed" else "verdicts.csv"
+        if row["claim_id"] not in claims:
+            fail("verdicts.csv", row_no, "claim_id", f"no claim {row['claim_id']!r} in claims.csv")
+        for field in ("shown", "deciding"):
+            for sid in _ids(row[field]):
+                if sid not in srcs:
+                    fail(file if field == "deciding" else "verdicts.csv", row_no, field,
+                         f"no source {sid!r} in sources.csv")
+        for sid in _ids(row["deciding"]):
+            if srcs[sid]["evidence"] not in ("READ", "CALC", "READ+CALC"):
+                fail(file, row_no, "deciding", f"{sid} is {srcs[sid]['evidence']} evidence: only a source read "
+                                               "(READ) or computed (CALC) may decide a verdict")
+
+
+def _key_row(pack: Pack, table: str, item: str) -> int:
+    """The spreadsheet row of ``item`` in the pack's key/ file of ``table``."""
+    t = data.TABLES[table]
+    with open(pack.folder / "key" / t.file, encoding="utf-8", newline="") as fh:
+        ids = [r[t.id_field] for r in csv.DictReader(fh)]
+    return ids.index(item) + 2
+
+
+def check(pack: Pack, course_root: Path | None = None) -> dict[str, int]:
+    """Validate the whole pack before any notebook is written; returns {table or outline: rows or items}."""
+    from newslit import assign
+
+    for cached in (data._article, data._records, data._load):  # an author edits and checks again: read afresh
+        cached.cache_clear()
+    tables, counts = {}, {}
+    for name in pack.table_names():
+        keyed = bool(data.TABLES[name].answer_fields)
+        tables[name] = data.records(name, root=pack.folder, with_key=keyed)
+        counts[name] = len(tables[name])
+    if "sentences" not in tables:
+        raise data.DataError(f"{pack.folder.name}/sentences.csv: file missing (every pack has its sentences)")
+    _links(pack, tables)
+    for assignment in pack.assignments:
+        path = pack.outline_path(assignment)
+        where = f"{pack.folder.name}/exercises/{assignment}.md"
+        if not path.is_file():
+            raise data.DataError(f"{where}: file missing (pack.toml lists assignment {assignment!r})")
+        cells = outline.parse(path.read_text(encoding="utf-8"), where)
+        items = 0
+        for cell in cells:
+            for item in cell.items():
+                table = tables.get(cell.args["table"])
+                row = (table or {}).get(item)
+                if row is None:
+                    raise data.DataError(f"{where}, line {cell.line}, field 'items': no row {item!r} in "
+                                         f"{cell.args['table']}.csv")
+                if cell.args["kind"] in ROW_ANSWER_KINDS and row.get("role") != "assessed":
+                    raise data.DataError(f"{where}, line {cell.line}, field 'items': {item!r} is a "
+                                         f"{row['role']} row of {cell.args['table']}.csv; graded items are assessed")
+                try:
+                    key = assign.key_entry(outline.spec(cell.args, item), root=pack.folder)
+                except (KeyError, ValueError) as err:
+                    raise data.DataError(f"{where}, line {cell.line}, field 'items': the key of {item!r} does not "
+                                         f"build ({type(err).__name__}: {err})") from err
+                if not key.get("why"):
+                    row_no = _key_row(pack, cell.args["table"], item)
+                    raise data.DataError(f"key/{cell.args['table']}.csv, row {row_no}, field 'explanation': "
+                                         f"{item} is graded, so students read why its answer is right: write it")
+                items += 1
+        counts[assignment] = items
+    return counts
+
+
+# kinds whose key is the item's own row: that row must be assessed, or its answer is public (exercise 2's
+# computed items, e.g. a per-unit figure, are scored from worked rows and other figures)
+ROW_ANSWER_KINDS = ("label", "cue", "est_bound", "est_measure", "verdict", "verdict_evidence", "slip_kind",
+                    "slip_effect")
+
+
+# ---------------------------------------------------------------- building a pack
+
+def public_files(pack: Pack) -> list[Path]:
+    """What a student may have: the text, its provenance, pack.toml and the public tables (never key/)."""
+    names = ["article.txt", "SOURCE.md", "pack.toml", *(data.TABLES[n].file for n in pack.table_names())]
+    return [pack.folder / n for n in names if (pack.folder / n).is_file()]
+
+
+def write_sources(pack: Pack, course_root: Path) -> list[Path]:
+    """Write each assignment's nbgrader source notebook (and, for another article, its public part)."""
+    own = pack.is_course_article(course_root)
+    written = []
+    for assignment in pack.assignments:
+        where = f"{pack.folder.name}/exercises/{assignment}.md"
+        cells = outline.parse(pack.outline_path(assignment).read_text(encoding="utf-8"), where)
+        folder = Path(course_root) / "solutions" / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{assignment}.ipynb"
+        nbformat.write(outline.notebook(cells, None if own else pack.name), path)
+        written.append(path)
+        if not own:
+            target = folder / RELEASED_AS
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            for src in public_files(pack):
+                shutil.copyfile(src, target / src.name)
+    return written

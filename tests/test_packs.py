@@ -1,0 +1,166 @@
+"""Article packs: any article becomes graded notebooks from a text file, CSVs and an outline.
+
+The course's own article (data/) and every pack in packs/ rebuild the committed solutions/ and
+exercises/ byte for byte; a third pack made only of the text and CSVs in tests/packs/mini/ is started,
+built, released and graded end to end; broken rows and outlines get messages naming file, row and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from harness import ROOT, nbgrader, record, scores, submit
+
+from newslit import data, outline, packs
+from newslit.cli import main
+
+MINI = ROOT / "tests" / "packs" / "mini"
+PACKS = [ROOT / "data", *sorted(p for p in (ROOT / "packs").glob("*") if data.is_pack(p))]
+
+
+def course_without_notebooks(tmp_path: Path) -> Path:
+    """A course folder holding the config, templates and packs, but no solutions/ or exercises/."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "templates", course / "templates")
+    return course
+
+
+def start_mini(course: Path, capsys=None) -> Path:
+    """`newslit pack new` on the mini text, then its CSVs copied in (what an instructor fills in)."""
+    folder = course / "packs" / "mini"
+    assert main(["--course", str(course), "pack", "new", str(folder), "--text", str(MINI / "article.txt"),
+                 "--assignment", "mini"]) == 0
+    for src in [*MINI.glob("*.csv"), *MINI.glob("key/*.csv")]:
+        shutil.copyfile(src, folder / src.relative_to(MINI))
+    return folder
+
+
+def test_sentences_of_a_new_pack_reproduce_the_course_articles_table():
+    rows = packs.sentences(data.article_text(ROOT))
+    with open(ROOT / "data" / "sentences.csv", encoding="utf-8", newline="") as fh:
+        committed = list(csv.DictReader(fh))
+    assert [{k: str(v) for k, v in r.items()} for r in rows] == committed
+
+
+@pytest.mark.parametrize("folder", PACKS, ids=lambda p: p.name)
+def test_every_pack_is_valid_and_every_graded_item_has_a_key(folder):
+    pack = packs.read(folder)
+    counts = packs.check(pack)
+    assert all(counts[a] > 0 for a in pack.assignments)
+
+
+@pytest.mark.slow
+def test_building_every_pack_reproduces_solutions_and_exercises_byte_for_byte(tmp_path):
+    course = course_without_notebooks(tmp_path)
+    shutil.copytree(ROOT / "data", course / "data")
+    if (ROOT / "packs").is_dir():
+        shutil.copytree(ROOT / "packs", course / "packs")
+    for folder in PACKS:
+        assert main(["--course", str(course), "pack", "build", str(course / folder.relative_to(ROOT))]) == 0
+    for top in ("solutions", "exercises"):
+        built = sorted(p.relative_to(course) for p in (course / top).rglob("*") if p.is_file())
+        committed = sorted(p.relative_to(ROOT) for p in (ROOT / top).rglob("*") if p.is_file())
+        assert built == committed
+        for rel in built:
+            assert (course / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_a_third_pack_from_text_and_csvs_builds_releases_and_grades(tmp_path):
+    course = course_without_notebooks(tmp_path)
+    start_mini(course)
+    assert main(["--course", str(course), "pack", "build", str(course / "packs" / "mini")]) == 0
+    release = course / "exercises" / "mini"
+    assert sorted(p.name for p in (release / "article").iterdir()) == sorted(
+        p.name for p in packs.public_files(packs.read(course / "packs" / "mini")))
+    assert not (release / "article" / "key").exists()
+    answers = {"labels": {"c01": "attributed", "c02": "denied"}, "cues": {"c01": "said"}, "bounds": {"e01": "upper"}}
+    for student, given in (("perfect", answers), ("blank", {})):
+        nb = nbformat.read(release / "mini.ipynb", as_version=4)
+        for var, value in given.items():
+            record(nb, var, value)
+        path = submit(course, student, "mini", nb)
+        shutil.copytree(release / "article", path.parent / "article")  # students hand in the whole folder
+    nbgrader(course, "autograde", "mini", "--force")
+    got = scores(course, "mini")
+    auto = {g: s for g, s in got["perfect"].items() if g != "check_first"}
+    assert auto == {"labels_c01": 1, "labels_c02": 1, "cues_c01": 1, "bounds_e01": 1}
+    assert sum(v or 0 for g, v in got["blank"].items() if g != "check_first") == 0
+    graded = nbformat.read(course / "grading" / "autograded" / "perfect" / "mini" / "mini.ipynb", as_version=4)
+    errors = [o for c in graded.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []  # the setup cell found the article beside the notebook, sandboxed or not
+    read = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "read")
+    assert "up to 300 trucks" in read.outputs[0]["text"]
+
+
+def test_a_broken_row_names_file_row_and_field(tmp_path, capsys):
+    course = course_without_notebooks(tmp_path)
+    folder = start_mini(course)
+    assert main(["pack", "check", str(folder)]) == 0
+    path = folder / "claims.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",30,76,", ",31,76,"), encoding="utf-8")
+    assert main(["pack", "check", str(folder)]) == 2
+    assert "claims.csv, row 2, field 'span': not the exact article text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("key/claims.csv", "c02,denied,", "c02,refuted,"), "key/claims.csv, row 3, field 'label': unknown value"),
+    (("key/claims.csv", "\nc02,denied,,the ministry,denied,none,denied,\"A party says the report is false: denied "
+      "(rule 1).\"", ""), "claims.csv, row 3, field 'claim_id': assessed item 'c02' has no row in key/claims.csv"),
+    (("key/estimates.csv", ",\"'Up to' sets a ceiling: at most 300 trucks, perhaps far fewer.\"", ","),
+     "key/estimates.csv, row 2, field 'explanation': e01 is graded"),
+    (("key/estimates.csv", ",upper,", ",ceiling,"), "key/estimates.csv, row 2, field 'bound': unknown value"),
+    (("exercises/mini.md", "items=c01,c02", "items=c01,c03"), "mini/exercises/mini.md, line 52, field 'items': "
+     "'c03' is a practice row"),
+    (("exercises/mini.md", "<!-- cell student -->", "<!-- cell studnet -->"), "line 49, field 'kind': unknown cell kind"),
+])
+def test_authoring_errors_are_caught_before_any_notebook_is_written(tmp_path, capsys, edit, message):
+    course = course_without_notebooks(tmp_path)
+    folder = start_mini(course)
+    file, old, new = edit
+    text = (folder / file).read_text(encoding="utf-8")
+    assert old in text
+    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["--course", str(course), "pack", "build", str(folder)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (course / "solutions").exists()
+
+
+def test_a_verdict_decided_by_a_recalled_source_is_refused(tmp_path, capsys):
+    course = course_without_notebooks(tmp_path)
+    folder = start_mini(course)
+    (folder / "sources.csv").write_text(
+        "source_id,outlet,date,date_basis,url,claims,estimates,role,bearing,evidence,paraphrase,figures\n"
+        "src01,Example News,2024-01-02,published,https://example.org/a,c01,,assessed,,MEM,"
+        "We recall a report of trucks at the border.,\n", encoding="utf-8")
+    (folder / "key" / "sources.csv").write_text("source_id,bearing\nsrc01,corroborates\n", encoding="utf-8")
+    (folder / "verdicts.csv").write_text("claim_id,role,shown,verdict,accept,deciding,explanation,evidence_why\n"
+                                         "c01,assessed,src01,,,,,\n", encoding="utf-8")
+    (folder / "key" / "verdicts.csv").write_text(
+        "claim_id,verdict,accept,deciding,explanation,evidence_why\n"
+        "c01,confirmed,,src01,A report backs it.,It is the only report.\n", encoding="utf-8")
+    assert main(["pack", "check", str(folder)]) == 2
+    assert ("key/verdicts.csv, row 2, field 'deciding': src01 is MEM evidence: only a source read (READ) or "
+            "computed (CALC) may decide a verdict") in capsys.readouterr().err
+
+
+def test_outline_markers_need_known_kinds_ids_and_fields():
+    with pytest.raises(outline.OutlineError, match=r"x.md, line 1, field 'id'"):
+        outline.parse("<!-- cell markdown -->\ntext", "x.md")
+    with pytest.raises(outline.OutlineError, match=r"x.md, line 3, field 'points'"):
+        outline.parse("<!-- cell code a -->\n1\n<!-- cell written w -->\nanswer", "x.md")
+    with pytest.raises(outline.OutlineError, match=r"x.md, line 1: text before"):
+        outline.parse("stray\n<!-- cell code a -->\n1", "x.md")
+    cells = outline.parse("<!-- cell checks labels_ answers=labels check=label qid=q table=claims kind=label "
+                          "items=c01,c02 -->\n", "x.md")
+    nb = outline.notebook(cells, pack="mini")
+    assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == ["labels_c01", "labels_c02"]
+    assert nb.cells[1].metadata["newslit"] == {"table": "claims", "item": "c02", "kind": "label",
+                                               "answers": "labels", "pack": "mini"}
+    assert nb.cells[1].source == "check_answer(labels, 'c02', 'label', qid='q')"
