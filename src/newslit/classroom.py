@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from newslit import assign, data
+from newslit import assign, data, packs
 
 
 class CourseError(RuntimeError):
@@ -355,11 +355,18 @@ def _strings(obj):
             yield from _strings(v)
 
 
+def _data_root(course: Course, assignment: str):
+    """Where the assignment's article and key are: its pack (named in its items' metadata) or the course's."""
+    specs = [c.spec for c in course.grade_cells(assignment) if not c.manual]
+    return packs.data_root(specs[0], course.key_root) if specs else course.key_root
+
+
 def _public(course: Course, assignment: str) -> str:
     """Text every student has anyway: the released notebooks, the article and the public tables."""
     texts = [cell.source for p in course.folder("release", assignment).glob("*.ipynb")
              for cell in nbformat.read(p, as_version=4).cells]
-    texts += [p.read_text(encoding="utf-8") for p in data.data_dir().glob("*") if p.suffix in (".txt", ".csv")]
+    folder = data.data_dir(_data_root(course, assignment))
+    texts += [p.read_text(encoding="utf-8") for p in folder.glob("*") if p.suffix in (".txt", ".csv")]
     return _normal("\n".join(texts))
 
 
@@ -378,7 +385,7 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
             literals.add(_normal(json.dumps(key, ensure_ascii=False)))
             own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
     try:
-        folder = data.key_dir(course.key_root)
+        folder = data.key_dir(_data_root(course, assignment))
     except data.DataError:
         folder = None
     for path in sorted(folder.glob("*.csv")) if folder else []:
