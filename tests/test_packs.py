@@ -132,9 +132,8 @@ def test_authoring_errors_are_caught_before_any_notebook_is_written(tmp_path, ca
     assert not (course / "solutions").exists()
 
 
-def test_a_verdict_decided_by_a_recalled_source_is_refused(tmp_path, capsys):
-    course = course_without_notebooks(tmp_path)
-    folder = start_mini(course)
+def add_verdict(folder: Path, evidence: str) -> None:
+    """A verdict item on c01 decided by one outside report (src01, Example News)."""
     (folder / "sources.csv").write_text(
         "source_id,outlet,date,date_basis,url,claims,estimates,role,bearing,evidence,paraphrase,figures\n"
         "src01,Example News,2024-01-02,published,https://example.org/a,c01,,assessed,,MEM,"
@@ -145,9 +144,26 @@ def test_a_verdict_decided_by_a_recalled_source_is_refused(tmp_path, capsys):
     (folder / "key" / "verdicts.csv").write_text(
         "claim_id,verdict,accept,deciding,explanation,evidence_why\n"
         "c01,confirmed,,src01,A report backs it.,It is the only report.\n", encoding="utf-8")
+    if evidence != "MEM":
+        (folder / "sources.csv").write_text((folder / "sources.csv").read_text(encoding="utf-8").replace(
+            ",MEM,", f",{evidence},"), encoding="utf-8")
+
+
+def test_a_verdict_decided_by_a_recalled_source_is_refused(tmp_path, capsys):
+    course = course_without_notebooks(tmp_path)
+    folder = start_mini(course)
+    add_verdict(folder, "MEM")
     assert main(["pack", "check", str(folder)]) == 2
     assert ("key/verdicts.csv, row 2, field 'deciding': src01 is MEM evidence: only a source read (READ) or "
             "computed (CALC) may decide a verdict") in capsys.readouterr().err
+    sources = folder / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(",MEM,", ",READ,"), encoding="utf-8")
+    assert main(["pack", "check", str(folder)]) == 0
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + 'date = "2023-12-31"\n', encoding="utf-8")
+    assert main(["pack", "check", str(folder)]) == 2
+    assert ("key/verdicts.csv, row 2, field 'deciding': src01 is dated 2024-01-02, after the article (2023-12-31)"
+            in capsys.readouterr().err)
 
 
 def test_outline_markers_need_known_kinds_ids_and_fields():
@@ -164,3 +180,18 @@ def test_outline_markers_need_known_kinds_ids_and_fields():
     assert nb.cells[1].metadata["newslit"] == {"table": "claims", "item": "c02", "kind": "label",
                                                "answers": "labels", "pack": "mini"}
     assert nb.cells[1].source == "check_answer(labels, 'c02', 'label', qid='q')"
+
+
+def test_another_articles_keys_and_answer_key_read_that_article(tmp_path):
+    """The grader builds a pack item's key in its own process, beside the course's article: its citations,
+    sentences and answer-key rows must come from the pack (once they cited the course's sources)."""
+    from newslit import assign, classroom, report
+
+    course = course_without_notebooks(tmp_path)
+    folder = start_mini(course)
+    add_verdict(folder, "READ")
+    key = assign.key_entry({"table": "verdicts", "item": "c01", "kind": "verdict_evidence", "pack": "mini"}, course)
+    assert key["accept"] == ["src01"] and "src01 (Example News, 2024-01-02)" in key["why"]
+    assert main(["--course", str(course), "pack", "build", str(folder), "--no-release"]) == 0
+    text = report.answer_key(classroom.Course(course))
+    assert "| c01 | label | up to 300 trucks crossed the border last month | **attributed** |  | officials · said |" in text

@@ -55,6 +55,14 @@ def key_entry(spec: dict, root=None) -> dict:
     """The key dict for one item, from the table named in the cell's metadata (data/key/ under ``root``,
     or key/ of the article pack the metadata names)."""
     root = packs.data_root(spec, root)
+    with data.reading(root):  # another article's helpers (citations, sentences) read its own pack
+        key = _build(spec, root)
+    if spec.get("name"):  # a code answer: the feedback names the student's variable
+        key["name"] = spec["name"]
+    return key
+
+
+def _build(spec: dict, root) -> dict:
     build, frame = _builder(spec["kind"])
     if frame:  # exercise 2's builders also read other rows of the keyed table: from the same root
         from newslit import estimates
@@ -67,8 +75,6 @@ def key_entry(spec: dict, root=None) -> dict:
             estimates.KEY_ROOT.reset(token)
     else:
         key = build(data.records(spec["table"], root=root, with_key=True)[spec["item"]])
-    if spec.get("name"):  # a code answer: the feedback names the student's variable
-        key["name"] = spec["name"]
     return key
 
 

@@ -124,7 +124,11 @@ class Course:
 
     def key(self, cell: GradeCell) -> dict:
         """The key of an autograded item, from data/key/ under ``key_root``."""
-        return assign.key_entry(cell.spec, root=self.key_root)
+        return assign.key_entry(cell.spec, root=self.data_root(cell.spec))
+
+    def data_root(self, spec: dict):
+        """Where an item's tables and key are: its article pack (under this course or the key root), or the key root."""
+        return packs.data_root(spec, self.key_root, self.root)
 
 
 def repo_root() -> Path:
@@ -358,7 +362,7 @@ def _strings(obj):
 def _data_root(course: Course, assignment: str):
     """Where the assignment's article and key are: its pack (named in its items' metadata) or the course's."""
     specs = [c.spec for c in course.grade_cells(assignment) if not c.manual]
-    return packs.data_root(specs[0], course.key_root) if specs else course.key_root
+    return course.data_root(specs[0]) if specs else course.key_root
 
 
 def _public(course: Course, assignment: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -167,6 +168,20 @@ def use_pack(folder: str | os.PathLike) -> Path:
         raise DataError(f"{folder}: not an article pack (it needs article.txt and pack.toml)")
     _Source.pack = path
     return path
+
+
+@contextmanager
+def reading(folder: str | os.PathLike | None):
+    """Within the block, tables read without ``root`` come from this pack (None: no change). The grader
+    builds another article's keys this way: its helpers (a source's citation, a sentence) read that pack."""
+    if folder is None or not is_pack(Path(folder)):
+        yield
+        return
+    before, _Source.pack = _Source.pack, Path(folder).resolve()
+    try:
+        yield
+    finally:
+        _Source.pack = before
 
 
 def data_dir(root=None) -> Path:

@@ -38,6 +38,7 @@ class Pack:
     name: str
     title: str
     assignments: tuple[str, ...]
+    date: str = ""  # the article's date: no report dated later may decide a verdict
 
     def table_names(self) -> list[str]:
         """The tables this pack has (sentences always), in the loader's order."""
@@ -67,7 +68,10 @@ def read(folder: str | Path) -> Pack:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", meta["name"]):
         raise data.DataError(f"{where}, field 'name': lowercase letters, digits and hyphens only "
                              f"(got {meta['name']!r})")
-    return Pack(folder, meta["name"], meta["title"], tuple(meta["assignments"]))
+    when = str(meta.get("date", ""))
+    if when and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+        raise data.DataError(f"{where}, field 'date': YYYY-MM-DD (got {when!r})")
+    return Pack(folder, meta["name"], meta["title"], tuple(meta["assignments"]), when)
 
 
 @cache
@@ -79,15 +83,17 @@ def _find(name: str, roots: tuple[str, ...]) -> Path:
     raise data.DataError(f"article pack {name!r} not found under packs/ of {', '.join(roots)}")
 
 
-def data_root(spec: dict, root=None):
+def data_root(spec: dict, root=None, course=None):
     """Where an item's tables and key are: its pack's folder (``pack`` in its metadata), else ``root``.
 
-    A pack is looked for under ``root`` (the course repository holding the keys), the working folder
-    (nbgrader runs in the course folder) and the repository this package runs from."""
+    A pack is looked for under ``root`` (the course repository holding the keys), the ``course`` folder,
+    the working folder (nbgrader runs in the course folder) and the repository this package runs from."""
     if not spec.get("pack"):
         return root
+    if root and data.is_pack(Path(root)) and read(root).name == spec["pack"]:
+        return root
     repo = data._Source.repo_dir()
-    roots = [root, Path.cwd(), repo.parent if repo else None]
+    roots = [root, course, Path.cwd(), repo.parent if repo else None]
     return _find(spec["pack"], tuple(dict.fromkeys(str(Path(r).resolve()) for r in roots if r)))
 
 
@@ -190,6 +196,9 @@ def _links(pack: Pack, tables: dict[str, dict]) -> None:
             if srcs[sid]["evidence"] not in ("READ", "CALC", "READ+CALC"):
                 fail(file, row_no, "deciding", f"{sid} is {srcs[sid]['evidence']} evidence: only a source read "
                                                "(READ) or computed (CALC) may decide a verdict")
+            if pack.date and srcs[sid]["date"] > pack.date:
+                fail(file, row_no, "deciding", f"{sid} is dated {srcs[sid]['date']}, after the article "
+                                               f"({pack.date}): it cannot show what was known then")
 
 
 def _key_row(pack: Pack, table: str, item: str) -> int:

@@ -473,7 +473,8 @@ def answer_key(course: Course) -> str:
                 key = course.key(c)
                 best, also = show_key(key)
                 try:
-                    row = data.load(c.spec["table"], root=course.root, with_key=True).loc[c.spec["item"]]
+                    row = data.load(c.spec["table"], root=course.data_root(c.spec),
+                                    with_key=True).loc[c.spec["item"]]
                 except (data.DataError, KeyError):
                     row = {}
                 src = " · ".join(str(row[f]) for f in ("source", "cue") if f in row and row[f])

@@ -34,9 +34,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, List, Unicode
 
 from newslit.packs import RELEASED_AS
-from traitlets import Bool, Integer, List, Unicode
 
 UNPROTECTED = ("the student's code runs with the grader's rights: it can read data/key/, solutions/ and the "
                "gradebook, rewrite grades, autograded notebooks and the installed package, use the network, "
