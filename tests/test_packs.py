@@ -8,6 +8,7 @@ built, released and graded end to end; broken rows and outlines get messages nam
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -195,3 +196,34 @@ def test_another_articles_keys_and_answer_key_read_that_article(tmp_path):
     assert main(["--course", str(course), "pack", "build", str(folder), "--no-release"]) == 0
     text = report.answer_key(classroom.Course(course))
     assert "| c01 | label | up to 300 trucks crossed the border last month | **attributed** |  | officials · said |" in text
+
+
+def _ngrams(text: str, n: int) -> set[str]:
+    w = re.findall(r"[\w']+", text.casefold().replace("’", "'"))
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+@pytest.mark.parametrize("folder", PACKS, ids=lambda p: p.name)
+def test_paraphrases_are_the_teams_own_words(folder):
+    """No outside report's paraphrase copies 12 words of the article, nor any key text 8 words of the pack's
+    research notes (paraphrased, never copied)."""
+    article = _ngrams(data.article_text(folder), 12)
+    srcs = data.records("sources", root=folder, with_key=True) if (folder / "sources.csv").is_file() else {}
+    assert [sid for sid, r in srcs.items() if _ngrams(r["paraphrase"], 12) & article] == []
+    notes = folder / "research.md"
+    if notes.is_file():
+        research = _ngrams(notes.read_text(encoding="utf-8"), 8)
+        texts = [(sid, r["paraphrase"]) for sid, r in srcs.items()]
+        for table in ("verdicts", "claims", "estimates"):
+            if (folder / data.TABLES[table].file).is_file():
+                rows = data.records(table, root=folder, with_key=True)
+                texts += [(i, r.get(f) or "") for i, r in rows.items() for f in ("explanation", "evidence_why")]
+        assert [i for i, t in texts if _ngrams(t, 8) & research] == []
+
+
+@pytest.mark.parametrize("folder", [p for p in PACKS if p.name != "data"], ids=lambda p: p.name)
+def test_another_article_records_its_provenance_and_licence(folder):
+    source = (folder / "SOURCE.md").read_text(encoding="utf-8")
+    assert re.search(r"https?://\S+", source) and re.search(r"public domain|CC BY", source, re.I)
+    pack = packs.read(folder)
+    assert pack.date, "the article's date decides which reports may settle a verdict"

@@ -359,6 +359,15 @@ def _strings(obj):
             yield from _strings(v)
 
 
+def key_folders(course: Course) -> list[Path]:
+    """Every answer key the grader holds: the course's data/key/ and each article pack's key/ (any of them
+    in a student's feedback is a leak, whichever exercise it belongs to)."""
+    roots = [r for r in dict.fromkeys([course.key_root, course.root]) if r]
+    found = [Path(r) / "data" / "key" for r in roots] + [p / "key" for r in roots for p in sorted(Path(r).glob("packs/*"))
+                                                          if data.is_pack(p)]
+    return list(dict.fromkeys(f.resolve() for f in found if f.is_dir()))
+
+
 def _data_root(course: Course, assignment: str):
     """Where the assignment's article and key are: its pack (named in its items' metadata) or the course's."""
     specs = [c.spec for c in course.grade_cells(assignment) if not c.manual]
@@ -377,7 +386,8 @@ def _public(course: Course, assignment: str) -> str:
 def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
     """What must not reach a student, each with the grade ids whose own feedback may show it.
 
-    Key prose: every sentence of every field of every row of data/key/*.csv (explanations, problems,
+    Key prose: every sentence of every field of every row of every key the grader holds (data/key/*.csv and
+    each pack's key/: explanations, problems,
     the why of each answer), owned by the items whose key holds it; text the released notebook or the
     public data already show (an article quote) is not key text. Each item's key literal (its key
     values: labels and options are words every student sees, so only the whole literal is sought) and
@@ -388,11 +398,7 @@ def key_text(course: Course, assignment: str) -> dict[str, set[str]]:
             key = course.key(cell)
             literals.add(_normal(json.dumps(key, ensure_ascii=False)))
             own[cell.grade_id] = " | ".join(_normal(t) for t in _strings(key))
-    try:
-        folder = data.key_dir(_data_root(course, assignment))
-    except data.DataError:
-        folder = None
-    for path in sorted(folder.glob("*.csv")) if folder else []:
+    for path in sorted(p for folder in key_folders(course) for p in folder.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.reader(fh):
                 chunks.update(*map(_chunks, row))

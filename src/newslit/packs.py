@@ -168,6 +168,10 @@ def _ids(cell: str) -> list[str]:
     return [p for p in cell.split("|") if p]
 
 
+FITS = {"confirmed": ("corroborates", "refines"), "contradicted": ("contradicts",),  # verdict: bearings of
+        "unverified": ("does not settle",)}  # the rows that can decide it
+
+
 def _links(pack: Pack, tables: dict[str, dict]) -> None:
     """Links between tables: every id named exists; a verdict is decided only by READ/CALC rows."""
     def fail(table, row_no, field, why):
@@ -199,6 +203,13 @@ def _links(pack: Pack, tables: dict[str, dict]) -> None:
             if pack.date and srcs[sid]["date"] > pack.date:
                 fail(file, row_no, "deciding", f"{sid} is dated {srcs[sid]['date']}, after the article "
                                                f"({pack.date}): it cannot show what was known then")
+            if sid not in _ids(row["shown"]):
+                fail(file, row_no, "deciding", f"{sid} is not among the rows shown under the claim")
+            if row["claim_id"] not in _ids(srcs[sid]["claims"]):
+                fail(file, row_no, "deciding", f"{sid} does not bear on {row['claim_id']} (its 'claims' field)")
+            if srcs[sid]["bearing"] not in FITS[row["verdict"]]:
+                fail(file, row_no, "deciding", f"{sid} {srcs[sid]['bearing']} the claim, which does not fit the "
+                                               f"verdict {row['verdict']!r}")
 
 
 def _key_row(pack: Pack, table: str, item: str) -> int:
