@@ -10,7 +10,11 @@ and answered by clicking the widgets (a planned mix of right, accepted-alternate
 - With the extension disabled: every change says NOT RECORDED YET beside the item, at the top of
   the form and on its status line, and re-running each form cell (Shift+Enter) records the clicks.
 
-``nbgrader autograde`` must give each saved file exactly the score the key predicts. Screenshots,
+Exercise 4 (a second article, released with its ``article/`` folder) is answered once in JupyterLab: its
+article is shown, no cell fails, all five forms record clicks and typing.
+
+``nbgrader autograde`` (kernels sandboxed where bwrap runs) must give each saved file exactly the score
+the key predicts (``newslit.assign.key_entry`` of each solutions cell's metadata). Screenshots,
 the server log and the saved notebooks land in test-artifacts/browser/ on failure.
 """
 
@@ -20,11 +24,12 @@ import ast
 import shutil
 import time
 
+import nbformat
 import pytest
 from browser_student import Browser, JupyterServer, Processes, Student, keep_artifacts, require_browser
 from harness import ROOT, autograde, form_cell, make_course, released, scores, submit
 
-from newslit import data
+from newslit import assign, data, sandbox
 from newslit.answers import normalize_cue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,48 +41,55 @@ EXTENSION = "newslit-recorder"
 FORM_QIDS = ("ex1-practice", "ex1-labels", "ex1-cues")
 
 
-def graded_items(nb) -> list[dict]:
-    """Every autograded test cell of the released notebook: grade id, form, item, kind, points."""
+def graded_items(assignment: str) -> list[dict]:
+    """Every autograded item of the released notebook: grade id, form, item, points, and its key as the
+    grader builds it (``newslit.assign.key_entry`` of the solutions notebook's metadata); kind is the key's."""
+    specs = assign.items(nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4))
+    nb = released(assignment)
     items = []
     for cell in nb.cells:
         spec = cell.metadata.get("newslit")
         if cell.cell_type != "code" or not spec:
             continue
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        key = assign.key_entry(specs[gid], ROOT)
         call = ast.parse(form_cell(nb, spec["answers"]).source).body[0].value
-        items.append({"grade_id": cell.metadata["nbgrader"]["grade_id"], "var": spec["answers"],
-                      "qid": call.args[0].value, "item": spec["item"], "kind": spec["kind"],
-                      "points": cell.metadata["nbgrader"]["points"]})
+        items.append({"grade_id": gid, "var": spec["answers"], "qid": call.args[0].value, "item": spec["item"],
+                      "kind": key["kind"], "key": key, "points": cell.metadata["nbgrader"]["points"]})
+    assert [it["grade_id"] for it in items] == list(specs), "released and solutions notebooks grade different items"
     return items
 
 
 def plan(items: list[dict], offset: int) -> list[dict]:
-    """Answers to click, with the points each must earn, computed from data/key/claims.csv.
+    """Answers to click or type, with the points each must earn, computed from each item's key.
 
-    Label items cycle through wrong / accepted alternate / right / right (shifted by ``offset``);
-    cue items alternate wrong / right.
+    In notebook order (shifted by ``offset``), label items cycle through wrong / accepted alternate / right /
+    right, choice items through wrong / accepted alternate / right (right when the key has no alternate),
+    cue items alternate wrong / the key's last accepted cue.
     """
-    key = data.load("claims", with_key=True)
     out = []
     for n, it in enumerate(items):
-        row = key.loc[it["item"]]
-        if it["kind"] == "label":
-            alternates = [a for a in row["alternates"].split("|") if a]
-            accepted = {row["label"], *alternates}
-            turn = (n + offset) % 4
-            if turn == 0:
-                answer = next(lab for lab in data.LABELS if lab not in accepted)
-            elif turn == 1 and alternates:
-                answer = alternates[0]
-            else:
-                answer = row["label"]
-            right = answer in accepted
-        elif it["kind"] == "cue":
-            accepted = [a for a in row["cue_answers"].split("|") if a] or [row["cue"]]
-            norm = {normalize_cue(a) for a in accepted}
+        key = it["key"]
+        if it["kind"] == "cue":
+            norm = {normalize_cue(a) for a in key["accept"]}
             if (n + offset) % 2 == 0:
                 answer = next(w for w in WRONG_CUES if normalize_cue(w) not in norm)
             else:
-                answer = accepted[-1]
+                answer = key["accept"][-1]
+            right = normalize_cue(answer) in norm
+        elif it["kind"] in ("label", "choice"):
+            if it["kind"] == "label":
+                best, alternates, options, cycle = key["label"], key["alternates"], data.LABELS, 4
+            else:
+                best, alternates, options, cycle = key["accept"][0], key["accept"][1:], key["options"], 3
+            accepted = {best, *alternates}
+            turn = (n + offset) % cycle
+            if turn == 0:
+                answer = next(o for o in options if o not in accepted)
+            elif turn == 1 and alternates:
+                answer = alternates[0]
+            else:
+                answer = best
             right = answer in accepted
         else:
             raise AssertionError(f"no browser plan for kind {it['kind']!r}")
@@ -87,8 +99,6 @@ def plan(items: list[dict], offset: int) -> list[dict]:
 
 def recorded_on_disk(path, var: str) -> dict:
     """The ``recorded=`` literal of the form cell for ``var`` in the saved notebook."""
-    import nbformat
-
     call = ast.parse(form_cell(nbformat.read(path, as_version=4), var).source).body[0].value
     literal = next(kw.value for kw in call.keywords if kw.arg == "recorded")
     return ast.literal_eval(literal)
@@ -125,10 +135,10 @@ def click_all(s: Student, answers: list[dict]) -> str:
     first = answers[0]
     decoy = next(lab for lab in data.LABELS if lab != first["answer"])
     for a in answers:
-        if a["kind"] == "label":
-            s.choose(a["qid"], a["item"], decoy if a is first else a["answer"])
-        else:
+        if a["kind"] == "cue":
             s.type_text(a["qid"], a["item"], a["answer"])
+        else:
+            s.choose(a["qid"], a["item"], decoy if a is first else a["answer"])
     return decoy
 
 
@@ -237,13 +247,19 @@ def literal_in_page(s: Student, var: str) -> dict:
     return ast.literal_eval(next(kw.value for kw in call.keywords if kw.arg == "recorded"))
 
 
+def failed_outputs(path) -> list[dict]:
+    """Error and stderr outputs of a notebook file."""
+    return [o for c in nbformat.read(path, as_version=4).cells for o in c.get("outputs", [])
+            if o.output_type == "error" or o.get("name") == "stderr"]
+
+
 def all_shown(s: Student, answers: list[dict]):
     shown = {(a["qid"], a["item"]): s.shown(a["qid"], a["item"]) for a in answers}
     assert shown == {(a["qid"], a["item"]): a["answer"] for a in answers}, f"{s.ui}: the forms do not show the answers"
 
 
 def setting() -> tuple[list[dict], tuple[str, str]]:
-    items = graded_items(released(ASSIGNMENT))
+    items = graded_items(ASSIGNMENT)
     assert items, "the released notebook has no autograded items"
     public = data.load("claims")
     practice_id = public.index[public["role"] == "practice"][0]
@@ -253,12 +269,11 @@ def setting() -> tuple[list[dict], tuple[str, str]]:
 class Run:
     """One browser test's server, browser, students and submissions; on failure, keeps the evidence."""
 
-    def __init__(self, tmp_path, uis: list[str], disabled: tuple[str, ...] = ()):
-        self.tmp, self.uis = tmp_path, uis
+    def __init__(self, tmp_path, uis: list[str], disabled: tuple[str, ...] = (), assignment: str = ASSIGNMENT):
+        self.tmp, self.uis, self.assignment = tmp_path, uis, assignment
         self.work, self.shots, self.saved = tmp_path / "work", tmp_path / "shots", tmp_path / "saved"
-        for ui in uis:
-            (self.work / ui).mkdir(parents=True)
-            shutil.copy(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", self.work / ui / f"{ASSIGNMENT}.ipynb")
+        for ui in uis:  # each UI gets a copy of the released folder (the notebook and any article/)
+            shutil.copytree(ROOT / "exercises" / assignment, self.work / ui)
         self.saved.mkdir(parents=True)
         self.procs = Processes()
         self.server = JupyterServer(tmp_path / "jupyter", self.work, disabled)
@@ -272,7 +287,7 @@ class Run:
         return self
 
     def student(self, ui: str) -> Student:
-        s = Student(self.browser, self.server, ui, f"{ui}/{ASSIGNMENT}.ipynb", self.shots)
+        s = Student(self.browser, self.server, ui, f"{ui}/{self.assignment}.ipynb", self.shots)
         self.students.append(s)
         return s
 
@@ -284,12 +299,15 @@ class Run:
         (self.saved / f"{name}.ipynb").write_bytes(self.submissions[name][0])
 
     def grade(self) -> dict:
-        """Autograde every submission; each item must score exactly what the key predicts."""
+        """Autograde every submission (kernels sandboxed where bwrap runs); each item must score exactly what
+        the key predicts."""
         course = make_course(self.tmp)
         for student, (nb_bytes, _) in self.submissions.items():
-            submit(course, student, ASSIGNMENT, nb_bytes)
-        autograde(course, ASSIGNMENT)
-        got = scores(course, ASSIGNMENT)
+            submit(course, student, self.assignment, nb_bytes)
+        log = autograde(course, self.assignment).stderr
+        if sandbox.unavailable() is None:
+            assert "NOT sandboxed" not in log, "bwrap runs here, yet autograde ran the kernels unprotected"
+        got = scores(course, self.assignment)
         for student, (_, answers) in self.submissions.items():
             expected = {a["grade_id"]: a["expected"] for a in answers}
             assert {gid: got[student].get(gid) for gid in expected} == expected, \
@@ -311,7 +329,8 @@ class Run:
             keep_artifacts(ARTIFACTS, {
                 "shots": self.shots, "saved": self.saved, "server.log": self.tmp / "jupyter" / "server.log",
                 "autograded": self.tmp / "course" / "grading" / "autograded",
-                **{f"{ui}-on-disk-{ASSIGNMENT}.ipynb": self.work / ui / f"{ASSIGNMENT}.ipynb" for ui in self.uis}})
+                **{f"{ui}-on-disk-{self.assignment}.ipynb": self.work / ui / f"{self.assignment}.ipynb"
+                   for ui in self.uis}})
         if self.browser is not None:
             self.browser.close()
         self.server.stop()
@@ -369,3 +388,48 @@ def test_without_the_extension_reruns_record_the_clicks_and_warnings_show(tmp_pa
         s.close()
         run.grade()
     print(f"total {time.monotonic() - started:.1f}s")
+
+
+def test_exercise_4_on_a_second_article_in_jupyterlab(tmp_path):
+    """Exercise 4, released with its article pack's public part (article/): Run All prints that article and no
+    cell fails; all five forms are answered by clicking and typing and saved from the toolbar (no re-run);
+    autograde gives each item exactly the points its key (packs/.../key/) predicts."""
+    require_browser()
+    started = time.monotonic()
+    answers = plan(graded_items("ex4"), 1)
+    article = (ROOT / "exercises" / "ex4" / "article" / "article.txt").read_text(encoding="utf-8")
+    with Run(tmp_path, ["lab"], assignment="ex4") as run:
+        s = run.student("lab")
+        s.run_all()
+        summary = s.cell_with("before_you_submit(").locator(".jp-OutputArea", has_text="Not answered")
+        errors = s.page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.stderr']")
+        summary.or_(errors).first.wait_for(timeout=60_000)  # Run All stops at a cell that fails
+        assert errors.count() == 0, f"Run All shows an error: {errors.first.text_content()[-500:]}"
+        read = s.cell_with("print(article_text())")
+        read.scroll_into_view_if_needed()
+        printed = read.locator(".jp-OutputArea").text_content()
+        missing = [line for line in article.splitlines() if line.strip() and line not in printed]
+        assert missing == [], f"the read cell does not show the article in article/: {missing[:1]}"
+        ran = {var: prompt(s, var) for var in forms(answers)}
+        click_all(s, answers)
+        first = answers[0]
+        s.choose(first["qid"], first["item"], first["answer"])  # the decoy clicked first is changed back
+        for qid, n in forms(answers).values():
+            s.see(s.status(qid), f"Recorded in this cell: {n} of {n} answered.")
+        for a in answers:
+            s.see(s.mark(a["qid"], a["item"]), "✓ recorded in the notebook")
+        all_shown(s, answers)
+        s.shot("ex4-answered")
+        s.save()
+        assert {var: prompt(s, var) for var in ran} == ran, "a form cell was re-run"
+        run.keep("browser_lab_ex4", s, answers)
+        assert failed_outputs(s.file) == [], "the saved notebook holds error output"
+        s.close()
+        browser_seconds = time.monotonic() - started
+        got = run.grade()["browser_lab_ex4"]
+        graded = tmp_path / "course" / "grading" / "autograded" / "browser_lab_ex4" / "ex4" / "ex4.ipynb"
+        assert failed_outputs(graded) == [], "the grader's run of the notebook (in its sandbox) failed"
+        assert article in "".join(o.get("text", "") for c in nbformat.read(graded, as_version=4).cells
+                                  if "print(article_text())" in c.source for o in c.outputs)
+    print(f"browser part {browser_seconds:.1f}s, total {time.monotonic() - started:.1f}s; "
+          f"score {sum(v or 0 for v in got.values()):g} of {sum(a['points'] for a in answers):g}")
