@@ -37,7 +37,7 @@ def start_mini(course: Path, capsys=None) -> Path:
     folder = course / "packs" / "mini"
     assert main(["--course", str(course), "pack", "new", str(folder), "--text", str(MINI / "article.txt"),
                  "--assignment", "mini"]) == 0
-    for src in [*MINI.glob("*.csv"), *MINI.glob("key/*.csv")]:
+    for src in [*MINI.glob("*.csv"), *MINI.glob("key/*.csv"), MINI / "SOURCE.md"]:
         shutil.copyfile(src, folder / src.relative_to(MINI))
     return folder
 
@@ -107,7 +107,8 @@ def test_a_broken_row_names_file_row_and_field(tmp_path, capsys):
     path = folder / "claims.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",30,76,", ",31,76,"), encoding="utf-8")
     assert main(["pack", "check", str(folder)]) == 2
-    assert "claims.csv, row 2, field 'span': not the exact article text" in capsys.readouterr().err
+    assert ("mini/claims.csv, row 2, field 'span': not the exact article text at offsets 31-76 (article has "
+            "'p to 300 trucks crossed the border last month'); the span is at 30-76") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -120,6 +121,18 @@ def test_a_broken_row_names_file_row_and_field(tmp_path, capsys):
     (("exercises/mini.md", "items=c01,c02", "items=c01,c03"), "mini/exercises/mini.md, line 52, field 'items': "
      "'c03' is a practice row"),
     (("exercises/mini.md", "<!-- cell student -->", "<!-- cell studnet -->"), "line 49, field 'kind': unknown cell kind"),
+    (("exercises/mini.md", "ASSESSED = ['c01', 'c02']", "ASSESSED = ['c01', 'c02', 'c03']"),
+     "line 52, field 'items': 'c03' is asked by the form at line 49 but not graded here"),
+    (("exercises/mini.md", "items=c01,c02", "items=c01"), "line 52, field 'items': 'c02' is asked by the form"),
+    (("claims.csv", "c02,s02,", "c02,s01,"), "mini/claims.csv, row 3, field 'sentence_id': the span is not inside s01; "
+     "it is inside s02"),
+    (("key/claims.csv", ",said,neutral,said,", ",sayd,neutral,sayd,"), "mini/key/claims.csv, row 2, field 'cue': 'sayd' "
+     "is not in the claim's sentence (s01)"),
+    (("claims.csv", "c01,s01,30,76,up to 300 trucks crossed the border last month,assessed,,",
+      "c01,s01,30,76,up to 300 trucks crossed the border last month,assessed,attributed,"),
+     "mini/claims.csv, row 2, field 'label': assessed items keep their answers in mini/key/claims.csv"),
+    (("pack.toml", 'name = "mini"', 'name = "other"'), "mini/pack.toml, field 'name': 'other' is not the folder's name"),
+    (("SOURCE.md", "Invented", "Invented"), None),
 ])
 def test_authoring_errors_are_caught_before_any_notebook_is_written(tmp_path, capsys, edit, message):
     course = course_without_notebooks(tmp_path)
@@ -127,7 +140,8 @@ def test_authoring_errors_are_caught_before_any_notebook_is_written(tmp_path, ca
     file, old, new = edit
     text = (folder / file).read_text(encoding="utf-8")
     assert old in text
-    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    (folder / file).write_text(text.replace(old, new, 1) if message else packs.SOURCE_STARTER, encoding="utf-8")
+    message = message or "mini/SOURCE.md, row 1, field 'licence': still the starter text"
     assert main(["--course", str(course), "pack", "build", str(folder)]) == 2
     assert message in capsys.readouterr().err
     assert not (course / "solutions").exists()
@@ -227,3 +241,12 @@ def test_another_article_records_its_provenance_and_licence(folder):
     assert re.search(r"https?://\S+", source) and re.search(r"public domain|CC BY", source, re.I)
     pack = packs.read(folder)
     assert pack.date, "the article's date decides which reports may settle a verdict"
+
+
+def test_new_packs_split_sentences_but_not_after_abbreviations_and_live_in_packs(tmp_path):
+    text = "Dr. Ana Ruiz said the U.S. Army agreed. Gen. Smith did not. “Why?” she asked."
+    assert [r["text"] for r in packs.sentences(text)] == ["Dr. Ana Ruiz said the U.S. Army agreed.",
+                                                          "Gen. Smith did not.", "“Why?” she asked."]
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    with pytest.raises(data.DataError, match="packs/other"):
+        packs.new(tmp_path / "elsewhere" / "other", tmp_path / "a.txt", "other", "ex9")

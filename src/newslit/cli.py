@@ -157,7 +157,7 @@ def print_summary(rows, paths, course, stream):
                   + " -- grade again in formgrader, then `newslit feedback && newslit export`", file=stream)
         if "feedback" in r:
             print(f"      feedback: {r['feedback']} file(s) in {course.folder('feedback')}, checked free of key text"
-                  + (f"; {r['withheld files']} other file(s) removed (only feedback HTML is released)"
+                  + (f"; {r['withheld files']} other file(s) removed from feedback (copies of released files such as article/, and anything a student's code wrote: only feedback HTML is released)"
                      if r["withheld files"] else "")
                   + (f"; failed: {', '.join(r['feedback failed'])}" if r["feedback failed"] else ""), file=stream)
             if r["feedback withheld"]:
@@ -213,7 +213,7 @@ def cmd_feedback(args) -> int:
         print(f"{a}: {len(fb.done)} feedback file(s) in {course.folder('feedback')}"
               + (f"; none for {', '.join(withheld)} (waiting for manual grading or failed)" if withheld else "")
               + (f"; failed: {', '.join(fb.failed)}" if fb.failed else "")
-              + (f"; {len(extra)} other file(s) removed (only feedback HTML is released)" if extra else "")
+              + (f"; {len(extra)} other file(s) removed from feedback (copies of released files such as article/, and anything a student's code wrote: only feedback HTML is released)" if extra else "")
               + (f"; {len(leaks)} showed the answer key and were DELETED: {', '.join(leaks)}" if leaks
                  else "; no key text shown"))
         status = 2 if leaks else (1 if fb.failed else status)
@@ -272,7 +272,7 @@ def cmd_keys(args) -> int:
 
     root = Path(args.course).resolve()
     leaked = assign.leaked(root)
-    print("every autograded item has its key in data/key/ and no notebook cell holds one" if not leaked else
+    print("every autograded item has its key in data/key/ (or its article pack's key/) and no notebook cell holds one" if not leaked else
           "these cells hold an answer key (remove it: the grader reads data/key/): " + ", ".join(leaked))
     return 1 if leaked else 0
 

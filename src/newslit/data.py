@@ -103,7 +103,7 @@ TABLES = {
          _f("source"), _f("source_type", "enum", SOURCE_TYPES), _f("source_chain"), _f("basis"),
          _f("as_of", "date", required=False), _f("derived_from", required=False), _f("compare_with", required=False),
          _f("outlet", required=False), _f("url", required=False), _f("evidence", "enum", EVIDENCE),
-         _f("ref"), _f("explanation", required=False)),
+         _f("ref", required=False), _f("explanation", required=False)),
         span=True, span_when=("in_article", "yes"),
         answer_fields=("original_unit", "bound", "bound_alternates", "measure_kind", "measure_alternates",
                        "derived_from", "explanation"),
@@ -262,8 +262,13 @@ def _convert(table: Table, fname: str, row_no: int, f: Field, raw: str, where: s
     return value
 
 
+def _named(path: Path) -> str:
+    """A data file as messages name it: its folder and name (a key file: its pack's folder too)."""
+    return f"{path.parent.parent.name}/key/{path.name}" if path.parent.name == "key" else f"{path.parent.name}/{path.name}"
+
+
 def _check_rows(table: Table, path: Path, rows: list[dict], header: list[str], blank_ok: set[str], text: str):
-    where = f"{path.parent.name}/{path.name}"
+    where = _named(path)
     expected = [f.name for f in table.fields]
     if header != expected:
         missing = [c for c in expected if c not in header]
@@ -283,8 +288,11 @@ def _check_rows(table: Table, path: Path, rows: list[dict], header: list[str], b
         if table.span and text is not None and _has_span(table, rec, where, i):
             s, e = rec["start"], rec["end"]
             if not (0 <= s < e <= len(text)) or text[s:e] != rec["span"]:
+                found = text.find(rec["span"]) if rec["span"] else -1
+                hint = f"; the span is at {found}-{found + len(rec['span'])}" if found >= 0 else \
+                    "; the span is nowhere in the article (copy it exactly, typos kept)"
                 raise DataError(f"{where}, row {i}, field 'span': not the exact article text at "
-                                f"offsets {s}-{e} (article has {text[s:e]!r})")
+                                f"offsets {s}-{e} (article has {text[s:e]!r}){hint}")
         out.append(rec)
     return out
 
@@ -315,13 +323,13 @@ def _records(name: str, directory: str, with_key: str | None) -> tuple[dict, ...
         return answers if raw.get("role") == "assessed" else set()
 
     recs = _check_rows(table, path, rows, header, blank_ok, text)
-    where = f"{path.parent.name}/{path.name}"
+    where = _named(path)
     for i, rec in enumerate(recs, start=2):
         if rec.get("role") == "assessed":
             leaked = [a for a in table.answer_fields if rec[a] not in ("", None)]
             if leaked:
                 raise DataError(f"{where}, row {i}, field '{leaked[0]}': assessed items keep their answers "
-                                f"in data/key/{table.file}, not in the public file")
+                                f"in {path.parent.name}/key/{table.file}, not in the public file (students get it)")
     if with_key:
         kpath = Path(with_key) / table.file
         kfields = (table.fields[[f.name for f in table.fields].index(table.id_field)],) + tuple(

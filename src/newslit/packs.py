@@ -14,6 +14,7 @@ assignment as ``article/``, which the notebook's setup cell reads with ``use_pac
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from newslit import data, outline
+from newslit.answers import normalize_text
 
 RELEASED_AS = "article"  # an assignment's copy of its pack's public part
 SEARCH_FOLDERS = ("packs",)  # where a course keeps packs other than its own data/
@@ -68,6 +70,9 @@ def read(folder: str | Path) -> Pack:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", meta["name"]):
         raise data.DataError(f"{where}, field 'name': lowercase letters, digits and hyphens only "
                              f"(got {meta['name']!r})")
+    if folder.name not in (meta["name"], "data"):  # grading finds a pack as packs/<name>
+        raise data.DataError(f"{where}, field 'name': {meta['name']!r} is not the folder's name "
+                             f"({folder.name!r}); grading looks for the pack in packs/{meta['name']}/")
     when = str(meta.get("date", ""))
     if when and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
         raise data.DataError(f"{where}, field 'date': YYYY-MM-DD (got {when!r})")
@@ -102,6 +107,11 @@ def data_root(spec: dict, root=None, course=None):
 SENTENCE_END = re.compile(r"(?<=[.!?])([”\"’')\]]*)(\s+)(?=[“\"‘'(\[]?[A-Z0-9])")
 
 
+ABBREVIATIONS = {"Dr.", "Mr.", "Mrs.", "Ms.", "Prof.", "Gen.", "Maj.", "Lt.", "Col.", "Capt.", "Sgt.", "Adm.",
+                 "Sen.", "Rep.", "Gov.", "Pres.", "St.", "Mt.", "No.", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.",
+                 "Dec.", "U.S.", "U.K.", "U.N.", "E.U.", "Inc.", "Corp.", "Ltd.", "Co.", "vs."}  # no sentence ends here
+
+
 def sentences(text: str) -> list[dict]:
     """Sentences with offsets; each line is a paragraph, a line without end punctuation a subheading."""
     rows, start = [], 0
@@ -112,7 +122,8 @@ def sentences(text: str) -> list[dict]:
             continue
         kind = "sentence" if body[-1] in ".!?”\"’')" else "subheading"
         pos = 0
-        for m in [*SENTENCE_END.finditer(body), None]:
+        ends = [m for m in SENTENCE_END.finditer(body) if body[:m.start()].rsplit(None, 1)[-1] not in ABBREVIATIONS]
+        for m in [*ends, None]:
             end = m.start(2) if m else len(body)
             rows.append({"sentence_id": f"s{len(rows) + 1:02d}", "paragraph": paragraph, "kind": kind,
                          "start": offset + pos, "end": offset + end, "text": body[pos:end]})
@@ -128,7 +139,9 @@ def _write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-STARTER_TABLES = ("claims", "estimates", "sources", "verdicts")
+STARTER_TABLES = ("claims", "estimates")  # what the starter outline grades; add sources.csv, verdicts.csv for verdicts
+SOURCE_STARTER = ("# Source\n\nOutlet, title, author, date, URL, licence (and why it may be copied whole), how the "
+                  "text was obtained, what is not known.\n")
 
 
 def new(folder: str | Path, text_file: str | Path, name: str, assignment: str, title: str = "") -> Pack:
@@ -137,6 +150,9 @@ def new(folder: str | Path, text_file: str | Path, name: str, assignment: str, t
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise data.DataError(f"{folder}: exists and is not empty; choose a new folder")
+    if folder.resolve().parent.name != "packs" or folder.name != name:
+        raise data.DataError(f"{folder}: a pack lives in the course's packs/ folder under its name "
+                             f"(packs/{name}), where grading finds it")
     raw = Path(text_file).read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -145,9 +161,7 @@ def new(folder: str | Path, text_file: str | Path, name: str, assignment: str, t
     (folder / "key").mkdir(parents=True)
     (folder / "exercises").mkdir()
     (folder / "article.txt").write_bytes(raw)
-    (folder / "SOURCE.md").write_text("# Source\n\nOutlet, title, author, date, URL, licence (and why it may be "
-                                      "copied whole), how the text was obtained, what is not known.\n",
-                                      encoding="utf-8")
+    (folder / "SOURCE.md").write_text(SOURCE_STARTER, encoding="utf-8")
     (folder / "pack.toml").write_text(f'name = "{name}"\ntitle = "{title or name}"\nassignments = ["{assignment}"]\n',
                                       encoding="utf-8")
     header = [f.name for f in data.TABLES["sentences"].fields]
@@ -172,16 +186,38 @@ FITS = {"confirmed": ("corroborates", "refines"), "contradicted": ("contradicts"
         "unverified": ("does not settle",)}  # the rows that can decide it
 
 
+def _in_text(cue: str, text: str) -> bool:
+    """Whether every part of a cue (``…`` joins separated words) is in the normalised sentence ``text``."""
+    return all(normalize_text(p).strip() in text for p in cue.split("…"))
+
+
 def _links(pack: Pack, tables: dict[str, dict]) -> None:
     """Links between tables: every id named exists; a verdict is decided only by READ/CALC rows."""
     def fail(table, row_no, field, why):
-        raise data.DataError(f"{table}, row {row_no}, field '{field}': {why}")
+        raise data.DataError(f"{pack.folder.name}/{table}, row {row_no}, field '{field}': {why}")
 
     sentences_ = tables.get("sentences", {})
-    for name, fname in (("claims", "sentence_id"), ("estimates", "sentence_id")):
+    for name in ("claims", "estimates"):
         for row_no, row in enumerate(tables.get(name, {}).values(), start=2):
-            if row.get(fname) and row[fname] not in sentences_:
-                fail(f"{name}.csv", row_no, fname, f"no sentence {row[fname]!r} in sentences.csv")
+            if not row.get("sentence_id"):
+                continue
+            sentence = sentences_.get(row["sentence_id"])
+            if sentence is None:
+                fail(f"{name}.csv", row_no, "sentence_id", f"no sentence {row['sentence_id']!r} in sentences.csv")
+            if not sentence["start"] <= row["start"] < row["end"] <= sentence["end"]:
+                inside = [sid for sid, x in sentences_.items() if x["start"] <= row["start"] and row["end"] <= x["end"]]
+                fail(f"{name}.csv", row_no, "sentence_id", f"the span is not inside {row['sentence_id']}"
+                     + (f"; it is inside {inside[0]}" if inside else ""))
+    for row_no, row in enumerate(tables.get("claims", {}).values(), start=2):
+        text = normalize_text(sentences_[row["sentence_id"]]["text"])
+        file = "key/claims.csv" if row["role"] == "assessed" else "claims.csv"
+        if row["cue"] and not _in_text(row["cue"], text):
+            fail(file, row_no, "cue", f"{row['cue']!r} is not in the claim's sentence ({row['sentence_id']}): "
+                                      "a student typing the cue from the text could not match it")
+        answers = _ids(row["cue_answers"])
+        if answers and not any(_in_text(a, text) for a in answers):  # variants (the intended word of a typo) may differ
+            fail(file, row_no, "cue_answers", f"none of them is in the claim's sentence ({row['sentence_id']}): "
+                                              "a student typing the cue from the text could not match one")
     claims, srcs = tables.get("claims", {}), tables.get("sources", {})
     for row_no, row in enumerate(srcs.values(), start=2):
         for cid in _ids(row["claims"]):
@@ -212,6 +248,59 @@ def _links(pack: Pack, tables: dict[str, dict]) -> None:
                                                f"verdict {row['verdict']!r}")
 
 
+def _item_ids(call: ast.Call, lists: dict[str, list]) -> list[str]:
+    """The ids a form's call asks: ``Item("e10", ...)``, or the first argument of ``label_items(ASSESSED)``,
+    ``choice_items(["e01"], BOUNDS)`` and the like (a list literal or a list named in a code cell)."""
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    if not call.args or not (name == "Item" or name.endswith("_items")):
+        return []
+    first = call.args[0]
+    if isinstance(first, ast.Constant) and name == "Item":
+        return [first.value]
+    if isinstance(first, ast.Name):
+        return list(lists.get(first.id, []))
+    if isinstance(first, ast.List | ast.Tuple):
+        return [e.value for e in first.elts if isinstance(e, ast.Constant)]
+    return []
+
+
+def _asked_is_graded(cells: list[outline.Cell], where: str) -> None:
+    """Each graded form asks exactly the ids its ``checks`` cell grades (an id asked and never graded, or
+    graded and never asked, would score every student wrong)."""
+    lists = {}
+    for cell in cells:
+        if cell.kind == "code":
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.List | ast.Tuple):
+                    try:
+                        value = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+                    lists.update({t.id: list(value) for t in node.targets if isinstance(t, ast.Name)})
+    forms = {}
+    for cell in cells:
+        if cell.kind == "student":
+            tree = ast.parse(cell.source)
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    asked = [i for call in ast.walk(node.value) if isinstance(call, ast.Call)
+                             for i in _item_ids(call, lists)]
+                    forms.update({t.id: (asked, cell.line) for t in node.targets if isinstance(t, ast.Name)})
+    for cell in cells:
+        if cell.kind != "checks" or cell.args["answers"] not in forms:
+            continue
+        asked, line = forms[cell.args["answers"]]
+        graded = cell.items()
+        never_graded = [i for i in asked if i not in graded]
+        never_asked = [i for i in graded if i not in asked]
+        if never_graded:
+            raise data.DataError(f"{where}, line {cell.line}, field 'items': {never_graded[0]!r} is asked by the form "
+                                 f"at line {line} but not graded here")
+        if never_asked:
+            raise data.DataError(f"{where}, line {cell.line}, field 'items': {never_asked[0]!r} is graded here but "
+                                 f"the form at line {line} does not ask it")
+
+
 def _key_row(pack: Pack, table: str, item: str) -> int:
     """The spreadsheet row of ``item`` in the pack's key/ file of ``table``."""
     t = data.TABLES[table]
@@ -231,6 +320,9 @@ def check(pack: Pack, course_root: Path | None = None) -> dict[str, int]:
         keyed = bool(data.TABLES[name].answer_fields)
         tables[name] = data.records(name, root=pack.folder, with_key=keyed)
         counts[name] = len(tables[name])
+    if (pack.folder / "SOURCE.md").read_text(encoding="utf-8").strip() == SOURCE_STARTER.strip():
+        raise data.DataError(f"{pack.folder.name}/SOURCE.md, row 1, field 'licence': still the starter text: record "
+                             "outlet, title, date, URL and the licence that lets the course carry the text")
     if "sentences" not in tables:
         raise data.DataError(f"{pack.folder.name}/sentences.csv: file missing (every pack has its sentences)")
     _links(pack, tables)
@@ -261,6 +353,7 @@ def check(pack: Pack, course_root: Path | None = None) -> dict[str, int]:
                     raise data.DataError(f"key/{cell.args['table']}.csv, row {row_no}, field 'explanation': "
                                          f"{item} is graded, so students read why its answer is right: write it")
                 items += 1
+        _asked_is_graded(cells, where)
         counts[assignment] = items
     return counts
 
