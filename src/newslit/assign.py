@@ -65,8 +65,16 @@ def key_entry(spec: dict, root=None) -> dict:
             key = build(row)
         finally:
             estimates.KEY_ROOT.reset(token)
-    else:
+    elif spec["kind"] in _PLAIN:
         key = build(data.records(spec["table"], root=root, with_key=True)[spec["item"]])
+    else:  # exercise 3's builders cite the reports of the same root
+        from newslit import sources
+
+        token = sources.KEY_ROOT.set(root)
+        try:
+            key = build(data.records(spec["table"], root=root, with_key=True)[spec["item"]])
+        finally:
+            sources.KEY_ROOT.reset(token)
     if spec.get("name"):  # a code answer: the feedback names the student's variable
         key["name"] = spec["name"]
     return key

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from newslit import data, grading
+from newslit import data, grading, packs
 from newslit.answers import AnswerError, normalize_cue, normalize_label, normalize_text, parse_number
 from newslit.classroom import Course, GradeCell, autograded
 from newslit.data import LABELS
@@ -473,7 +473,8 @@ def answer_key(course: Course) -> str:
                 key = course.key(c)
                 best, also = show_key(key)
                 try:
-                    row = data.load(c.spec["table"], root=course.root, with_key=True).loc[c.spec["item"]]
+                    row = data.load(c.spec["table"], root=packs.data_root(c.spec, course.root),
+                                    with_key=True).loc[c.spec["item"]]
                 except (data.DataError, KeyError):
                     row = {}
                 src = " · ".join(str(row[f]) for f in ("source", "cue") if f in row and row[f])

@@ -13,6 +13,7 @@ article itself holds each claim.
 from __future__ import annotations
 
 import html
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from newslit import data
@@ -35,9 +36,13 @@ def split_ids(cell) -> list[str]:
     return [p for p in str(cell).split("|") if p] if isinstance(cell, str) else []
 
 
-def sources() -> dict[str, dict]:
+# Where a key being built reads the reports it cites (the item's article pack; None: the one in use).
+KEY_ROOT: ContextVar = ContextVar("newslit_sources_key_root", default=None)
+
+
+def sources(root=None) -> dict[str, dict]:
     """Public outside reports by id (bearing blank for rows tied to assessed items)."""
-    return data.records("sources")
+    return data.records("sources", root=root)
 
 
 def verdicts() -> dict[str, dict]:
@@ -50,9 +55,9 @@ def slips() -> dict[str, dict]:
     return data.records("slips")
 
 
-def cite(source_id) -> str:
+def cite(source_id, root=None) -> str:
     """``'src09 (Kyiv Independent, 2024-06-14)'``; unknown ids are returned as given."""
-    table = sources()
+    table = sources(root)
     if not isinstance(source_id, str) or source_id not in table:
         return str(source_id)
     row = table[source_id]
@@ -214,7 +219,7 @@ def verdict_key(row) -> dict:
 
 
 def evidence_key(row) -> dict:
-    rows = " or ".join(cite(s) for s in split_ids(row["deciding"]))
+    rows = " or ".join(cite(s, KEY_ROOT.get()) for s in split_ids(row["deciding"]))
     return {"kind": "choice", "accept": split_ids(row["deciding"]), "options": split_ids(row["shown"]),
             "why": f"Key evidence: {rows}. {row['evidence_why']}"}
 
