@@ -56,6 +56,21 @@ def test_every_pack_is_valid_and_every_graded_item_has_a_key(folder):
     assert all(counts[a] > 0 for a in pack.assignments)
 
 
+def test_key_evidence_feedback_cites_the_reports_of_the_items_own_pack():
+    """ex4's key evidence is graded from its pack: the feedback names that pack's outlets, not data/'s."""
+    from newslit import assign
+
+    specs = {spec["item"]: spec for spec in assign.items(nbformat.read(ROOT / "solutions" / "ex4" / "ex4.ipynb", 4)).values()
+             if spec["kind"] == "verdict_evidence"}
+    pack = packs.data_root(specs["c08"], ROOT)
+    why = assign.key_entry(specs["c08"], ROOT)["why"]
+    outlets = {r["outlet"] for r in data.records("sources", root=pack).values()}
+    cited = [o for o in outlets if o in why]
+    assert cited and all(f"({o}," in why for o in cited)
+    dw = {r["outlet"] for r in data.records("sources", root=ROOT).values()} - outlets
+    assert not [o for o in dw if f"({o}," in why]
+
+
 @pytest.mark.slow
 def test_building_every_pack_reproduces_solutions_and_exercises_byte_for_byte(tmp_path):
     course = course_without_notebooks(tmp_path)
