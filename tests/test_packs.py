@@ -62,7 +62,7 @@ def test_key_evidence_feedback_cites_the_reports_of_the_items_own_pack():
 
     specs = {spec["item"]: spec for spec in assign.items(nbformat.read(ROOT / "solutions" / "ex4" / "ex4.ipynb", 4)).values()
              if spec["kind"] == "verdict_evidence"}
-    pack = packs.data_root(specs["c08"], ROOT)
+    pack = data.item_root(specs["c08"], ROOT)
     why = assign.key_entry(specs["c08"], ROOT)["why"]
     outlets = {r["outlet"] for r in data.records("sources", root=pack).values()}
     cited = [o for o in outlets if o in why]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from newslit import data, packs
+from newslit import data
 
 
 def _split(cell: str) -> list[str]:
@@ -54,7 +54,7 @@ def _builder(kind: str):
 def key_entry(spec: dict, root=None) -> dict:
     """The key dict for one item, from the table named in the cell's metadata (data/key/ under ``root``,
     or key/ of the article pack the metadata names)."""
-    root = packs.data_root(spec, root)
+    root = data.item_root(spec, root)
     with data.reading(root):  # another article's helpers (citations, sentences) read its own pack
         key = _build(spec, root)
     if spec.get("name"):  # a code answer: the feedback names the student's variable

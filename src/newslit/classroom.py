@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from newslit import assign, data, packs
+from newslit import assign, data
 
 
 class CourseError(RuntimeError):
@@ -128,7 +128,7 @@ class Course:
 
     def data_root(self, spec: dict):
         """Where an item's tables and key are: its article pack (under this course or the key root), or the key root."""
-        return packs.data_root(spec, self.key_root, self.root)
+        return data.item_root(spec, self.key_root, self.root)
 
 
 def repo_root() -> Path:

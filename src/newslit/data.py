@@ -161,6 +161,29 @@ def is_pack(folder: Path) -> bool:
     return (folder / "pack.toml").is_file() and (folder / "article.txt").is_file()
 
 
+@cache
+def _find_pack(name: str, roots: tuple[str, ...]) -> Path:
+    for root in roots:
+        if is_pack(Path(root) / "packs" / name):
+            return Path(root) / "packs" / name
+    raise DataError(f"article pack {name!r} not found: looked for packs/{name}/ in {', '.join(roots)}")
+
+
+def item_root(spec: dict, root=None, course=None):
+    """Where an item's tables and key are: its article pack's folder (``pack`` in its metadata), else ``root``.
+
+    A pack is ``packs/<name>/`` of ``root`` (the course repository holding the keys), of the ``course``
+    folder, of the working folder (nbgrader runs in the course folder) or of this package's repository."""
+    name = spec.get("pack")
+    if not name:
+        return root
+    if root and Path(root).name == name and is_pack(Path(root)):
+        return root
+    repo = _Source.repo_dir()
+    roots = [root, course, Path.cwd(), repo.parent if repo else None]
+    return _find_pack(name, tuple(dict.fromkeys(str(Path(r).resolve()) for r in roots if r)))
+
+
 def use_pack(folder: str | os.PathLike) -> Path:
     """Read every table from this article pack from now on (a notebook's setup cell: the pack's public part)."""
     path = Path(folder).resolve()

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 
 from newslit import answers as _answers
-from newslit import data, packs
+from newslit import data
 
 ANSWER_MIME = "application/vnd.newslit.answer+json"
 VERDICT = {"correct": "✔ correct", "accepted": "✔ accepted", "wrong": "✘ wrong", "missing": "✘ not answered",
@@ -106,7 +106,7 @@ def answers_of(nb, spec: dict, cell=None, recorded=None):
 
 def item_text(spec: dict, root=None) -> str:
     """The article span an item is about (its table's ``span``, else its claim's), from the public tables."""
-    root = packs.data_root(spec, root)
+    root = data.item_root(spec, root)
     for table in dict.fromkeys([spec["table"], "claims"]):
         try:
             row = data.records(table, root=root).get(spec["item"])

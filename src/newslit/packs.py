@@ -21,7 +21,6 @@ import re
 import shutil
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from newslit import data, outline
 from newslit.answers import normalize_text
 
 RELEASED_AS = "article"  # an assignment's copy of its pack's public part
-SEARCH_FOLDERS = ("packs",)  # where a course keeps packs other than its own data/
 
 
 @dataclass(frozen=True)
@@ -77,29 +75,6 @@ def read(folder: str | Path) -> Pack:
     if when and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
         raise data.DataError(f"{where}, field 'date': YYYY-MM-DD (got {when!r})")
     return Pack(folder, meta["name"], meta["title"], tuple(meta["assignments"]), when)
-
-
-@cache
-def _find(name: str, roots: tuple[str, ...]) -> Path:
-    for root in [Path(r) for r in roots]:
-        for folder in [root / "data", *(root / f / name for f in SEARCH_FOLDERS)]:
-            if data.is_pack(folder) and read(folder).name == name:
-                return folder
-    raise data.DataError(f"article pack {name!r} not found under packs/ of {', '.join(roots)}")
-
-
-def data_root(spec: dict, root=None, course=None):
-    """Where an item's tables and key are: its pack's folder (``pack`` in its metadata), else ``root``.
-
-    A pack is looked for under ``root`` (the course repository holding the keys), the ``course`` folder,
-    the working folder (nbgrader runs in the course folder) and the repository this package runs from."""
-    if not spec.get("pack"):
-        return root
-    if root and data.is_pack(Path(root)) and read(root).name == spec["pack"]:
-        return root
-    repo = data._Source.repo_dir()
-    roots = [root, course, Path.cwd(), repo.parent if repo else None]
-    return _find(spec["pack"], tuple(dict.fromkeys(str(Path(r).resolve()) for r in roots if r)))
 
 
 # ---------------------------------------------------------------- a new pack
