@@ -29,9 +29,11 @@ JupyterLab: `.venv/bin/newslit-student notebook`.
 
 - `lessons/`: four ungraded lessons, 20-25 minutes each; start with 01. Practice items tell you at once
   whether you are right and why.
-- `exercises/`: the graded exercises. Run all cells, answer in the forms, then re-run the form cell
-  (Shift+Enter): your answers are written into the cell as `recorded={{...}}`, and only recorded answers are
-  graded.
+- `exercises/`: the graded exercises (keep each exercise's folder together: exercise 4 reads its article
+  from the `article/` folder beside it). Run all cells and answer in the forms: each answer is written
+  into the form cell as `recorded={{...}}`, and only recorded answers are graded. If a form says NOT
+  RECORDED YET (after a page reload, or in an editor without the course's extension), re-run the form
+  cell (Shift+Enter).
 - Before you hand in an exercise, run its last cell, **Before you submit**: it lists, form by form, every item
   that is unanswered, invalid or not recorded. (nbgrader's Validate button only re-runs the notebook the way
   the grader will; it does not check your answers.) Then save, and hand in the .ipynb file the way your
@@ -52,15 +54,15 @@ def build(root: Path, dest: Path) -> Path:
         wheels = list(Path(tmp).glob("newslit-*.whl"))
         if proc.returncode != 0 or len(wheels) != 1:
             raise BundleError(f"building the wheel failed:\n{proc.stderr[-2000:]}")
-        notebooks = [p for folder in ("lessons", "exercises") for p in sorted((root / folder).rglob("*.ipynb"))
-                     if ".ipynb_checkpoints" not in p.parts]
-        if not any(p.parts[-3] == "exercises" for p in notebooks):
+        files = [p for folder, pattern in (("lessons", "*.ipynb"), ("exercises", "*")) for p in
+                 sorted((root / folder).rglob(pattern)) if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+        if not any(p.suffix == ".ipynb" and p.parts[-3] == "exercises" for p in files):
             raise BundleError(f"no released exercises in {root / 'exercises'}: run nbgrader generate_assignment")
         dest.mkdir(parents=True, exist_ok=True)
         out = dest / f"{FOLDER}.zip"
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
             z.write(wheels[0], f"{FOLDER}/{wheels[0].name}")
-            for p in notebooks:
+            for p in files:  # an exercise on another article carries its article/ folder (public part only)
                 z.write(p, f"{FOLDER}/{p.relative_to(root).as_posix()}")
             z.writestr(f"{FOLDER}/README.md", README.format(wheel=wheels[0].name))
     return out
