@@ -121,3 +121,15 @@ def test_in_a_kernel_a_click_redraws_the_check_under_the_form():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_a_cue_that_is_not_in_the_sentence_is_flagged_without_saying_the_answer():
+    """A typo in a typed cue is shown at once (the grader would not match it); the warning names no cue."""
+    from newslit import data
+
+    row = next(r for r in data.records("claims").values() if r["sentence_id"] and r["role"] == "practice" and r["cue"])
+    sentence = data.records("sentences")[row["sentence_id"]]["text"]
+    word = sentence.split()[1]
+    assert "not in the claim's sentence" not in check._line({row["claim_id"]: word}, row["claim_id"], "cue", None)
+    flagged = check._line({row["claim_id"]: "xqzt"}, row["claim_id"], "cue", None)
+    assert "not in the claim's sentence" in flagged and row["cue"] not in flagged.split("⚠")[1]

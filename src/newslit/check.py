@@ -10,8 +10,8 @@ from __future__ import annotations
 from IPython import get_ipython
 from IPython.display import display, update_display
 
-from newslit import widgets
-from newslit.answers import AnswerError, normalize_cue, normalize_label, parse_number
+from newslit import data, widgets
+from newslit.answers import AnswerError, normalize_cue, normalize_label, normalize_text, parse_number
 from newslit.grading import plain
 from newslit.widgets import grading_run, item_options, live_form, match_option, unrecorded
 
@@ -46,6 +46,16 @@ def _validate(value, kind: str, qid: str | None, item: str):
         _NORMALIZE[kind](value)
 
 
+def _in_sentence(claim_id: str, cue) -> bool:
+    """Whether a typed cue (``…`` joining separated words) is in the claim's sentence; True when unknown."""
+    try:
+        sentence = data.records("sentences")[data.records("claims")[claim_id]["sentence_id"]]["text"]
+    except (data.DataError, KeyError):
+        return True
+    text = normalize_text(sentence)
+    return all(normalize_cue(part) in text for part in str(cue).split("…") if part.strip())
+
+
 def _current(answers: dict, item: str, form: widgets.Form | None):
     """The answer to check: the recorded one, or what the form shows once the item was changed there."""
     if form is not None and item in form.changed():
@@ -70,6 +80,8 @@ def _line(answers, item: str, kind: str, qid: str | None, form: widgets.Form | N
             line = f"{item}: answered ({value!r})."
             if kind == "cue" and len(normalize_cue(value).split()) > 2:
                 line += " Remember: give only the cue word or phrase; extra words or several cues earn nothing."
+            if kind == "cue" and not _in_sentence(item, value):
+                line += " ⚠ These words are not in the claim's sentence: copy the cue as the text has it (a typo?)."
         except AnswerError as err:
             line = f"{item}: ✘ {err}"
     if form is not None and item in form.changed():
