@@ -46,6 +46,14 @@ def released(assignment: str, root: Path = ROOT) -> nbformat.NotebookNode:
     return nbformat.read(root / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
 
 
+def beside(assignment: str, folder: Path, root: Path = ROOT) -> Path:
+    """Copy what the release holds beside the notebook (an exercise on another article: its article/)
+    into ``folder``, where a student's copy of the notebook runs; returns ``folder``."""
+    shutil.copytree(root / "exercises" / assignment, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    return folder
+
+
 def form_cell(nb, var: str):
     """The (unlocked) form cell that assigns ``var = ask(...)``."""
     for cell in nb.cells:

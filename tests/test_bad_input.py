@@ -6,7 +6,7 @@ import sys
 import adversarial as adv
 import nbclient
 import pytest
-from harness import ROOT, form_cell
+from harness import ROOT, beside, form_cell
 
 from newslit import grading
 from newslit.check import check_answer, summary
@@ -229,7 +229,7 @@ def test_released_notebooks_answer_bad_input_with_messages_not_tracebacks(name, 
     a = adv.load(name)
     nb, flagged = _bad_literals(a)
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+                            resources={"metadata": {"path": str(beside(name, tmp_path))}}).execute()
     errors = [c.source[:60] for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
     assert errors == []
     said = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")

@@ -6,7 +6,7 @@ import re
 import nbclient
 import nbformat
 import pytest
-from harness import ROOT, released
+from harness import ROOT, beside, released
 
 from newslit.check import VALIDATE
 
@@ -43,7 +43,7 @@ def test_run_all_with_every_answer_blank_reaches_the_end(name, tmp_path, monkeyp
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # as in the student's kernel
     nb = released(name)
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # raises on any error
+                            resources={"metadata": {"path": str(beside(name, tmp_path))}}).execute()  # raises on any error
 
     for cell in form_cells(nb):
         assert any(WIDGET in o.get("data", {}) for o in cell.outputs), cell.source[:60]
