@@ -55,6 +55,12 @@ def normalize_cue(value) -> str:
     return normalize_text(value).strip("\"'.,;:!?()[] ")
 
 
+def cue_in(cue: str, sentence: str) -> bool:
+    """Whether a cue (``…`` joins separated words) appears in ``sentence``, as cue answers are compared."""
+    text = normalize_text(sentence)
+    return all(normalize_cue(part) in text for part in str(cue).split("…") if part.strip())
+
+
 @dataclass(frozen=True)
 class Check:
     """The outcome of checking one answer."""

@@ -11,7 +11,7 @@ from IPython import get_ipython
 from IPython.display import display, update_display
 
 from newslit import data, widgets
-from newslit.answers import AnswerError, normalize_cue, normalize_label, normalize_text, parse_number
+from newslit.answers import AnswerError, cue_in, normalize_cue, normalize_label, parse_number
 from newslit.grading import plain
 from newslit.widgets import grading_run, item_options, live_form, match_option, unrecorded
 
@@ -52,8 +52,7 @@ def _in_sentence(claim_id: str, cue) -> bool:
         sentence = data.records("sentences")[data.records("claims")[claim_id]["sentence_id"]]["text"]
     except (data.DataError, KeyError):
         return True
-    text = normalize_text(sentence)
-    return all(normalize_cue(part) in text for part in str(cue).split("…") if part.strip())
+    return cue_in(cue, sentence)
 
 
 def _current(answers: dict, item: str, form: widgets.Form | None):

@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 
 from newslit import data, outline
-from newslit.answers import normalize_text
+from newslit.answers import cue_in
+from newslit.sources import split_ids
 
 RELEASED_AS = "article"  # an assignment's copy of its pack's public part
 
@@ -153,17 +154,8 @@ def new(folder: str | Path, text_file: str | Path, name: str, assignment: str, t
 
 # ---------------------------------------------------------------- checking a pack
 
-def _ids(cell: str) -> list[str]:
-    return [p for p in cell.split("|") if p]
-
-
 FITS = {"confirmed": ("corroborates", "refines"), "contradicted": ("contradicts",),  # verdict: bearings of
         "unverified": ("does not settle",)}  # the rows that can decide it
-
-
-def _in_text(cue: str, text: str) -> bool:
-    """Whether every part of a cue (``…`` joins separated words) is in the normalised sentence ``text``."""
-    return all(normalize_text(p).strip() in text for p in cue.split("…"))
 
 
 def _links(pack: Pack, tables: dict[str, dict]) -> None:
@@ -184,18 +176,18 @@ def _links(pack: Pack, tables: dict[str, dict]) -> None:
                 fail(f"{name}.csv", row_no, "sentence_id", f"the span is not inside {row['sentence_id']}"
                      + (f"; it is inside {inside[0]}" if inside else ""))
     for row_no, row in enumerate(tables.get("claims", {}).values(), start=2):
-        text = normalize_text(sentences_[row["sentence_id"]]["text"])
+        text = sentences_[row["sentence_id"]]["text"]
         file = "key/claims.csv" if row["role"] == "assessed" else "claims.csv"
-        if row["cue"] and not _in_text(row["cue"], text):
+        if row["cue"] and not cue_in(row["cue"], text):
             fail(file, row_no, "cue", f"{row['cue']!r} is not in the claim's sentence ({row['sentence_id']}): "
                                       "a student typing the cue from the text could not match it")
-        answers = _ids(row["cue_answers"])
-        if answers and not any(_in_text(a, text) for a in answers):  # variants (the intended word of a typo) may differ
+        answers = split_ids(row["cue_answers"])
+        if answers and not any(cue_in(a, text) for a in answers):  # variants (the intended word of a typo) may differ
             fail(file, row_no, "cue_answers", f"none of them is in the claim's sentence ({row['sentence_id']}): "
                                               "a student typing the cue from the text could not match one")
     claims, srcs = tables.get("claims", {}), tables.get("sources", {})
     for row_no, row in enumerate(srcs.values(), start=2):
-        for cid in _ids(row["claims"]):
+        for cid in split_ids(row["claims"]):
             if cid not in claims:
                 fail("sources.csv", row_no, "claims", f"no claim {cid!r} in claims.csv")
     for row_no, row in enumerate(tables.get("verdicts", {}).values(), start=2):
@@ -203,20 +195,20 @@ def _links(pack: Pack, tables: dict[str, dict]) -> None:
         if row["claim_id"] not in claims:
             fail("verdicts.csv", row_no, "claim_id", f"no claim {row['claim_id']!r} in claims.csv")
         for field in ("shown", "deciding"):
-            for sid in _ids(row[field]):
+            for sid in split_ids(row[field]):
                 if sid not in srcs:
                     fail(file if field == "deciding" else "verdicts.csv", row_no, field,
                          f"no source {sid!r} in sources.csv")
-        for sid in _ids(row["deciding"]):
+        for sid in split_ids(row["deciding"]):
             if srcs[sid]["evidence"] not in ("READ", "CALC", "READ+CALC"):
                 fail(file, row_no, "deciding", f"{sid} is {srcs[sid]['evidence']} evidence: only a source read "
                                                "(READ) or computed (CALC) may decide a verdict")
             if pack.date and srcs[sid]["date"] > pack.date:
                 fail(file, row_no, "deciding", f"{sid} is dated {srcs[sid]['date']}, after the article "
                                                f"({pack.date}): it cannot show what was known then")
-            if sid not in _ids(row["shown"]):
+            if sid not in split_ids(row["shown"]):
                 fail(file, row_no, "deciding", f"{sid} is not among the rows shown under the claim")
-            if row["claim_id"] not in _ids(srcs[sid]["claims"]):
+            if row["claim_id"] not in split_ids(srcs[sid]["claims"]):
                 fail(file, row_no, "deciding", f"{sid} does not bear on {row['claim_id']} (its 'claims' field)")
             if srcs[sid]["bearing"] not in FITS[row["verdict"]]:
                 fail(file, row_no, "deciding", f"{sid} {srcs[sid]['bearing']} the claim, which does not fit the "
@@ -284,7 +276,7 @@ def _key_row(pack: Pack, table: str, item: str) -> int:
     return ids.index(item) + 2
 
 
-def check(pack: Pack, course_root: Path | None = None) -> dict[str, int]:
+def check(pack: Pack) -> dict[str, int]:
     """Validate the whole pack before any notebook is written; returns {table or outline: rows or items}."""
     from newslit import assign
 
